@@ -1,0 +1,230 @@
+package inventory
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/omnikit/omnikit"
+)
+
+// MaxQty is the largest quantity one line may carry. It keeps every sum far
+// from int64 overflow.
+const MaxQty = 1_000_000_000_000
+
+// Options configure a Ledger. The zero value (or nil) uses the defaults.
+type Options struct {
+	// Clock gives the time of every entry and decides expiry. Default:
+	// omnikit.RealClock.
+	Clock omnikit.Clock
+	// NewReservationID makes the ID of a reservation whose request names
+	// none. Default: "res_" + a random prefix drawn at New + a counter.
+	NewReservationID func() ReservationID
+}
+
+// Ledger is the unified stock ledger. It is safe for concurrent use; all
+// its state lives in its Store, except the configuration of locations and
+// channels, which it caches (see the package documentation).
+type Ledger struct {
+	store Store
+	clock omnikit.Clock
+	newID func() ReservationID
+
+	// cfgMu orders configuration changes of locations and channels after
+	// every command in flight: commands hold it shared, configuration
+	// changes exclusively.
+	cfgMu sync.RWMutex
+	cfg   *config
+	skus  sync.Map // omnikit.SKU -> struct{}
+
+	// nextDue is the earliest known deadline of an active reservation in
+	// unix nanoseconds, 0 if none: reads expire due reservations lazily
+	// when the clock has passed it.
+	nextDue atomic.Int64
+}
+
+type config struct {
+	locations map[omnikit.LocationID]Location
+	channels  map[omnikit.ChannelID]Channel
+	// byLocation lists, sorted by ID, the channels whose pool holds a location.
+	byLocation map[omnikit.LocationID][]*Channel
+}
+
+func newConfig(locs []Location, chans []Channel) *config {
+	c := &config{
+		locations:  make(map[omnikit.LocationID]Location, len(locs)),
+		channels:   make(map[omnikit.ChannelID]Channel, len(chans)),
+		byLocation: make(map[omnikit.LocationID][]*Channel),
+	}
+	for _, l := range locs {
+		c.locations[l.ID] = l
+	}
+	ids := make([]omnikit.ChannelID, 0, len(chans))
+	for _, ch := range chans {
+		c.channels[ch.ID] = ch
+		ids = append(ids, ch.ID)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		ch := c.channels[id]
+		for _, loc := range ch.Pool {
+			c.byLocation[loc] = append(c.byLocation[loc], &ch)
+		}
+	}
+	return c
+}
+
+func (c *config) locationList() []Location {
+	out := make([]Location, 0, len(c.locations))
+	for _, l := range c.locations {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b Location) int { return compareStr(string(a.ID), string(b.ID)) })
+	return out
+}
+
+func (c *config) channelList() []Channel {
+	out := make([]Channel, 0, len(c.channels))
+	for _, ch := range c.channels {
+		ch.Pool = slices.Clone(ch.Pool)
+		out = append(out, ch)
+	}
+	slices.SortFunc(out, func(a, b Channel) int { return compareStr(string(a.ID), string(b.ID)) })
+	return out
+}
+
+func compareStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// New opens a ledger on store, loading its configuration.
+func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
+	if store == nil {
+		return nil, invalid("store", "is nil")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	l := &Ledger{store: store, clock: o.Clock, newID: o.NewReservationID}
+	if l.clock == nil {
+		l.clock = omnikit.RealClock
+	}
+	if l.newID == nil {
+		prefix := "res_" + strconv.FormatUint(rand.Uint64(), 36) + "_"
+		var n atomic.Uint64
+		l.newID = func() ReservationID {
+			return ReservationID(prefix + strconv.FormatUint(n.Add(1), 10))
+		}
+	}
+	if err := l.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Reload reads the configuration of locations, channels and SKUs from the
+// store again. Call it in a process whose Ledger shares a database with
+// another process that changed the configuration.
+func (l *Ledger) Reload(ctx context.Context) error {
+	var cfg Config
+	var next time.Time
+	var ok bool
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if cfg, err = tx.Config(); err != nil {
+			return err
+		}
+		next, ok, err = tx.NextExpiry()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	l.cfgMu.Lock()
+	defer l.cfgMu.Unlock()
+	l.cfg = newConfig(cfg.Locations, cfg.Channels)
+	for _, s := range cfg.SKUs {
+		l.skus.Store(s, struct{}{})
+	}
+	if ok {
+		l.noteDeadline(next)
+	}
+	return nil
+}
+
+// Clock returns the ledger's clock.
+func (l *Ledger) Clock() omnikit.Clock { return l.clock }
+
+// Location returns a defined location.
+//
+// Errors: ErrUnknownLocation.
+func (l *Ledger) Location(id omnikit.LocationID) (Location, error) {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	loc, ok := l.cfg.locations[id]
+	if !ok {
+		return Location{}, &UnknownError{Kind: "location", ID: string(id)}
+	}
+	return loc, nil
+}
+
+// Locations returns every defined location, sorted by ID.
+func (l *Ledger) Locations() []Location {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	return l.cfg.locationList()
+}
+
+// Channel returns a defined channel.
+//
+// Errors: ErrUnknownChannel.
+func (l *Ledger) Channel(id omnikit.ChannelID) (Channel, error) {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	ch, ok := l.cfg.channels[id]
+	if !ok {
+		return Channel{}, &UnknownError{Kind: "channel", ID: string(id)}
+	}
+	ch.Pool = slices.Clone(ch.Pool)
+	return ch, nil
+}
+
+// Channels returns every defined channel, sorted by ID.
+func (l *Ledger) Channels() []Channel {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	return l.cfg.channelList()
+}
+
+// KnowsSKU reports whether sku has been defined.
+func (l *Ledger) KnowsSKU(sku omnikit.SKU) bool {
+	_, ok := l.skus.Load(sku)
+	return ok
+}
+
+func (l *Ledger) noteDeadline(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	n := t.UnixNano()
+	for {
+		cur := l.nextDue.Load()
+		if cur != 0 && cur <= n {
+			return
+		}
+		if l.nextDue.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package inventory
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/omnikit/omnikit"
+)
+
+// auth says how a command's postings are checked.
+type auth struct {
+	// bucket is the bucket an authorizing write may not drive below its
+	// floor; 0 makes the command a recording write, never refused.
+	bucket Bucket
+	// safety makes the floor of a sellable account its safety stock
+	// (reservations promise ATP, not every sellable unit).
+	safety bool
+}
+
+var recording = auth{}
+
+type balChange struct {
+	acct     Account
+	old, new int64
+}
+
+// post checks e's postings against the balances in tx, computes the new
+// balances and the channel availability they cause, and appends e. It
+// writes nothing when it returns a *ShortageError.
+func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
+	changes := make([]balChange, 0, 2*len(e.Postings))
+	find := func(acct Account) (int, error) {
+		for i := range changes {
+			if changes[i].acct == acct {
+				return i, nil
+			}
+		}
+		q, err := tx.Balance(acct)
+		if err != nil {
+			return 0, err
+		}
+		changes = append(changes, balChange{acct: acct, old: q, new: q})
+		return len(changes) - 1, nil
+	}
+	for _, p := range e.Postings {
+		i, err := find(p.From)
+		if err != nil {
+			return err
+		}
+		changes[i].new -= p.Qty
+		j, err := find(p.To)
+		if err != nil {
+			return err
+		}
+		changes[j].new += p.Qty
+	}
+
+	// The safety stock of every sellable account that changed: needed for
+	// the check of a reservation and for channel availability.
+	safety := make([]int64, len(changes))
+	for i, c := range changes {
+		if c.acct.Bucket == Sellable && c.new != c.old {
+			s, err := tx.SafetyStock(c.acct.SKU, c.acct.Location)
+			if err != nil {
+				return err
+			}
+			safety[i] = s
+		}
+	}
+
+	var short []Shortage
+	if a.bucket != 0 {
+		for i, c := range changes {
+			if c.acct.Bucket != a.bucket || c.new >= c.old {
+				continue
+			}
+			var floor int64
+			if a.safety && c.acct.Bucket == Sellable {
+				floor = safety[i]
+			}
+			if c.new < floor {
+				short = append(short, Shortage{
+					SKU: c.acct.SKU, Location: c.acct.Location, Bucket: c.acct.Bucket,
+					Requested: c.old - c.new, Available: max(0, c.old-floor),
+				})
+			}
+		}
+	}
+	if short != nil {
+		return &ShortageError{Lines: short}
+	}
+
+	var deltas channelDeltas
+	balances := make([]Balance, 0, len(changes))
+	for i, c := range changes {
+		if c.new == c.old {
+			continue
+		}
+		balances = append(balances, Balance{Account: c.acct, Qty: c.new})
+		if !c.acct.Bucket.IsWorld() && c.new < 0 && c.new < c.old {
+			e.Flagged = append(e.Flagged, c.acct)
+		}
+		if c.acct.Bucket == Sellable {
+			deltas.add(cfg, c.acct.SKU, c.acct.Location, atp(c.old, safety[i]), atp(c.new, safety[i]))
+		}
+	}
+	levels, err := deltas.apply(tx, cfg)
+	if err != nil {
+		return err
+	}
+	e.Availability = levels
+	return tx.Append(e, balances)
+}
+
+// replay looks up the result of an earlier command with the same
+// idempotency key. It returns hit=false when the key is empty or unused, and
+// an *IdempotencyConflictError when the key was used with another input.
+func replay(tx ReadTx, key, fp string) (IdempotencyRecord, bool, error) {
+	if key == "" {
+		return IdempotencyRecord{}, false, nil
+	}
+	rec, err := tx.Idempotency(key)
+	if errors.Is(err, ErrNotFound) {
+		return IdempotencyRecord{}, false, nil
+	}
+	if err != nil {
+		return IdempotencyRecord{}, false, err
+	}
+	if rec.Fingerprint != fp {
+		return IdempotencyRecord{}, false, &IdempotencyConflictError{Key: key}
+	}
+	return rec, true, nil
+}
+
+// fingerprint identifies a command's input for idempotency.
+type fingerprint struct{ b []byte }
+
+func newFingerprint(op string) *fingerprint {
+	f := &fingerprint{b: make([]byte, 0, 128)}
+	return f.str(op)
+}
+
+func (f *fingerprint) str(s string) *fingerprint {
+	f.b = strconv.AppendInt(f.b, int64(len(s)), 10)
+	f.b = append(f.b, ':')
+	f.b = append(f.b, s...)
+	return f
+}
+
+func (f *fingerprint) num(n int64) *fingerprint {
+	f.b = strconv.AppendInt(f.b, n, 10)
+	f.b = append(f.b, ';')
+	return f
+}
+
+func (f *fingerprint) sum() string {
+	h := sha256.Sum256(f.b)
+	return hex.EncodeToString(h[:16])
+}
+
+// sortKeys sorts and deduplicates lock keys.
+func sortKeys(keys []Account) []Account {
+	slices.SortFunc(keys, Account.Compare)
+	return slices.Compact(keys)
+}
+
+func (l *Ledger) checkSKULoc(sku omnikit.SKU, loc omnikit.LocationID, field string) error {
+	if err := sku.Validate(); err != nil {
+		return invalid(field+".sku", "%v", err)
+	}
+	if err := loc.Validate(); err != nil {
+		return invalid(field+".location", "%v", err)
+	}
+	if !l.KnowsSKU(sku) {
+		return &UnknownError{Kind: "sku", ID: string(sku)}
+	}
+	if _, ok := l.cfg.locations[loc]; !ok {
+		return &UnknownError{Kind: "location", ID: string(loc)}
+	}
+	return nil
+}
+
+func checkQty(q int64, field string) error {
+	if q <= 0 || q > MaxQty {
+		return invalid(field, "quantity %d is not within 1..%d", q, int64(MaxQty))
+	}
+	return nil
+}
+
+func checkText(s, field string) error {
+	if len(s) > 1024 {
+		return invalid(field, "longer than 1024 bytes")
+	}
+	return nil
+}

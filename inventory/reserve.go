@@ -1,0 +1,503 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/omnikit/omnikit"
+)
+
+// ReserveRequest holds stock for a cart, an order or a transfer.
+type ReserveRequest struct {
+	// ID names the reservation; empty lets the ledger choose one.
+	ID ReservationID
+	// Owner is the cart, order or transfer the reservation belongs to.
+	Owner string
+	// Lines are reserved all or nothing. Lines on the same SKU and
+	// location are summed.
+	Lines []LocatedLine
+	// ExpiresAt is the deadline after which the units return to sale; the
+	// zero time means the reservation never expires.
+	ExpiresAt      time.Time
+	IdempotencyKey string
+}
+
+// SettleRequest commits or releases units of a reservation.
+type SettleRequest struct {
+	ID ReservationID
+	// Lines are the units to settle; nil settles every open unit.
+	Lines          []LocatedLine
+	Reference      string
+	IdempotencyKey string
+}
+
+// Reserve holds the lines' units for the request's owner: all or nothing,
+// against each location's available-to-promise stock (sellable less safety
+// stock). A reservation of a SKU at a location consumes that location's
+// stock only.
+//
+// Errors: ErrInvalidInput (also for an expiry not after now),
+// ErrUnknownSKU, ErrUnknownLocation, *ShortageError naming every short
+// line (ErrInsufficientStock), ErrReservationExists,
+// ErrIdempotencyConflict.
+func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, error) {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	now := l.clock.Now()
+	if len(req.Lines) == 0 {
+		return Reservation{}, invalid("lines", "no lines")
+	}
+	if req.ID != "" {
+		if err := checkID(string(req.ID), "id"); err != nil {
+			return Reservation{}, err
+		}
+	}
+	if err := checkText(req.Owner, "owner"); err != nil {
+		return Reservation{}, err
+	}
+	if !req.ExpiresAt.IsZero() && !req.ExpiresAt.After(now) {
+		return Reservation{}, invalid("expires_at", "%s is not after now (%s)", req.ExpiresAt.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	}
+	lines := make([]ReservationLine, 0, len(req.Lines))
+	keys := make([]Account, 0, 2*len(req.Lines))
+	for i, ln := range req.Lines {
+		f := "lines[" + itoa(i) + "]"
+		if err := l.checkSKULoc(ln.SKU, ln.Location, f); err != nil {
+			return Reservation{}, err
+		}
+		if err := checkQty(ln.Qty, f+".qty"); err != nil {
+			return Reservation{}, err
+		}
+		merged := false
+		for j := range lines {
+			if lines[j].SKU == ln.SKU && lines[j].Location == ln.Location {
+				lines[j].Qty += ln.Qty
+				merged = true
+			}
+		}
+		if !merged {
+			lines = append(lines, ReservationLine{SKU: ln.SKU, Location: ln.Location, Qty: ln.Qty})
+			keys = append(keys,
+				Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
+				Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved})
+		}
+	}
+	var fp string
+	if req.IdempotencyKey != "" {
+		f := newFingerprint(string(KindReserve)).str(string(req.ID)).str(req.Owner).num(req.ExpiresAt.UnixNano())
+		for _, ln := range req.Lines {
+			f.str(string(ln.SKU)).str(string(ln.Location)).num(ln.Qty)
+		}
+		fp = f.sum()
+	}
+	id := req.ID
+	if id == "" {
+		id = l.newID()
+	}
+	keys = sortKeys(keys)
+	cfg := l.cfg
+	var out Reservation
+	attempt := func() error {
+		return l.store.Update(ctx, keys, func(tx Tx) error {
+			rec, hit, err := replay(tx, req.IdempotencyKey, fp)
+			if err != nil {
+				return err
+			}
+			if hit {
+				out, err = tx.Reservation(rec.Reservation)
+				return err
+			}
+			if _, err := tx.Reservation(id); err == nil {
+				return fmt.Errorf("%w: %q", ErrReservationExists, id)
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			at := l.clock.Now()
+			e := &Entry{Kind: KindReserve, At: at, Reservation: id, Reference: req.Owner,
+				IdempotencyKey: req.IdempotencyKey, Postings: make([]Posting, len(lines))}
+			for i, ln := range lines {
+				e.Postings[i] = Posting{
+					From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
+					To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+					Qty:  ln.Qty,
+				}
+			}
+			if err := l.post(tx, cfg, e, auth{bucket: Sellable, safety: true}); err != nil {
+				return err
+			}
+			r := Reservation{ID: id, Owner: req.Owner, State: Active, Lines: lines, ExpiresAt: req.ExpiresAt, CreatedAt: at}
+			if err := tx.PutReservation(r); err != nil {
+				return err
+			}
+			if req.IdempotencyKey != "" {
+				if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: fp, Seq: e.Seq, Reservation: id}); err != nil {
+					return err
+				}
+			}
+			out = r.Clone()
+			return nil
+		})
+	}
+	err := attempt()
+	if errors.Is(err, ErrInsufficientStock) && l.due(l.clock.Now()) {
+		// Units held by reservations past their deadline are free: give
+		// them back and try once more.
+		if _, xerr := l.expireDue(ctx, cfg); xerr != nil {
+			return Reservation{}, xerr
+		}
+		err = attempt()
+	}
+	if err != nil {
+		return Reservation{}, err
+	}
+	l.noteDeadline(out.ExpiresAt)
+	return out, nil
+}
+
+// Commit settles reserved units as shipped or handed over: they leave for
+// the customer. A reservation may be committed in parts; it ends as
+// Committed when no unit remains open. A commit at or after the deadline is
+// refused: the reservation expires instead and Commit returns a
+// *ReservationEndedError that matches ErrReservationExpired.
+//
+// Errors: ErrInvalidInput, ErrNotFound, ErrReservationEnded,
+// ErrReservationExpired, ErrExceedsReserved, ErrIdempotencyConflict.
+func (l *Ledger) Commit(ctx context.Context, req SettleRequest) (Entry, error) {
+	return l.settle(ctx, KindCommit, req)
+}
+
+// Release gives reserved units back to sale, for a cancelled cart or order
+// line. Releasing every open unit ends the reservation as Released.
+//
+// Errors: ErrInvalidInput, ErrNotFound, ErrReservationEnded,
+// ErrReservationExpired, ErrExceedsReserved, ErrIdempotencyConflict.
+func (l *Ledger) Release(ctx context.Context, req SettleRequest) (Entry, error) {
+	return l.settle(ctx, KindRelease, req)
+}
+
+func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) (Entry, error) {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	if err := checkID(string(req.ID), "id"); err != nil {
+		return Entry{}, err
+	}
+	if err := checkText(req.Reference, "reference"); err != nil {
+		return Entry{}, err
+	}
+	for i, ln := range req.Lines {
+		f := "lines[" + itoa(i) + "]"
+		if err := ln.SKU.Validate(); err != nil {
+			return Entry{}, invalid(f+".sku", "%v", err)
+		}
+		if err := checkQty(ln.Qty, f+".qty"); err != nil {
+			return Entry{}, err
+		}
+	}
+	if req.Lines != nil && len(req.Lines) == 0 {
+		return Entry{}, invalid("lines", "empty; use nil to settle every open unit")
+	}
+	var r Reservation
+	if err := l.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		r, err = tx.Reservation(req.ID)
+		return err
+	}); err != nil {
+		return Entry{}, notFound(err, req.ID)
+	}
+	var fp string
+	if req.IdempotencyKey != "" {
+		f := newFingerprint(string(kind)).str(string(req.ID)).str(req.Reference).num(int64(len(req.Lines)))
+		for _, ln := range req.Lines {
+			f.str(string(ln.SKU)).str(string(ln.Location)).num(ln.Qty)
+		}
+		fp = f.sum()
+	}
+	to := Sellable
+	if kind == KindCommit {
+		to = Customer
+	}
+	keys := make([]Account, 0, 2*len(r.Lines))
+	for _, ln := range r.Lines {
+		keys = append(keys,
+			Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+			Account{SKU: ln.SKU, Location: ln.Location, Bucket: to})
+	}
+	keys = sortKeys(keys)
+	cfg := l.cfg
+	var out Entry
+	expired := false
+	err := l.store.Update(ctx, keys, func(tx Tx) error {
+		expired = false
+		rec, hit, err := replay(tx, req.IdempotencyKey, fp)
+		if err != nil {
+			return err
+		}
+		if hit {
+			out, err = tx.Entry(rec.Seq)
+			return err
+		}
+		r, err := tx.Reservation(req.ID)
+		if err != nil {
+			return err
+		}
+		if r.State != Active {
+			return &ReservationEndedError{ID: r.ID, State: r.State}
+		}
+		now := l.clock.Now()
+		if isDue(r, now) {
+			expired = true
+			_, err := l.expire(tx, cfg, &r, now)
+			return err
+		}
+		qty := make([]int64, len(r.Lines))
+		if req.Lines == nil {
+			for i, ln := range r.Lines {
+				qty[i] = ln.Open()
+			}
+		} else {
+			for _, want := range req.Lines {
+				i := lineIndex(r.Lines, want.SKU, want.Location)
+				if i < 0 {
+					return &ExceedsReservedError{ID: r.ID, SKU: want.SKU, Location: want.Location, Requested: want.Qty}
+				}
+				qty[i] += want.Qty
+			}
+			for i, ln := range r.Lines {
+				if qty[i] > ln.Open() {
+					return &ExceedsReservedError{ID: r.ID, SKU: ln.SKU, Location: ln.Location, Requested: qty[i], Open: ln.Open()}
+				}
+			}
+		}
+		e := &Entry{Kind: kind, At: now, Reservation: r.ID, Reference: req.Reference, IdempotencyKey: req.IdempotencyKey}
+		for i, ln := range r.Lines {
+			if qty[i] == 0 {
+				continue
+			}
+			e.Postings = append(e.Postings, Posting{
+				From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+				To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: to},
+				Qty:  qty[i],
+			})
+			if kind == KindCommit {
+				r.Lines[i].Committed += qty[i]
+			} else {
+				r.Lines[i].Released += qty[i]
+			}
+		}
+		if err := l.post(tx, cfg, e, auth{bucket: Reserved}); err != nil {
+			return err
+		}
+		if r.Open() == 0 {
+			r.State, r.EndedAt = Released, now
+			if kind == KindCommit {
+				r.State = Committed
+			}
+		}
+		if err := tx.PutReservation(r); err != nil {
+			return err
+		}
+		if req.IdempotencyKey != "" {
+			if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: fp, Seq: e.Seq, Reservation: r.ID}); err != nil {
+				return err
+			}
+		}
+		out = *e
+		return nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	if expired {
+		return Entry{}, &ReservationEndedError{ID: req.ID, State: Expired}
+	}
+	return out, nil
+}
+
+func lineIndex(lines []ReservationLine, sku omnikit.SKU, loc omnikit.LocationID) int {
+	for i, ln := range lines {
+		if ln.SKU == sku && ln.Location == loc {
+			return i
+		}
+	}
+	return -1
+}
+
+func isDue(r Reservation, now time.Time) bool {
+	return r.State == Active && !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+}
+
+func notFound(err error, id ReservationID) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("inventory: reservation %q: %w", id, ErrNotFound)
+	}
+	return err
+}
+
+func checkID(s, field string) error {
+	if s == "" {
+		return invalid(field, "is empty")
+	}
+	if len(s) > 128 {
+		return invalid(field, "longer than 128 bytes")
+	}
+	return nil
+}
+
+// expire ends an active, due reservation: its open units return to sale.
+func (l *Ledger) expire(tx Tx, cfg *config, r *Reservation, now time.Time) (Entry, error) {
+	e := &Entry{Kind: KindExpire, At: now, Reservation: r.ID}
+	for i, ln := range r.Lines {
+		if open := ln.Open(); open > 0 {
+			e.Postings = append(e.Postings, Posting{
+				From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+				To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
+				Qty:  open,
+			})
+			r.Lines[i].Released += open
+		}
+	}
+	if err := l.post(tx, cfg, e, auth{bucket: Reserved}); err != nil {
+		return Entry{}, err
+	}
+	r.State, r.EndedAt = Expired, now
+	return *e, tx.PutReservation(*r)
+}
+
+// due reports whether a known deadline has passed.
+func (l *Ledger) due(now time.Time) bool {
+	n := l.nextDue.Load()
+	return n != 0 && now.UnixNano() >= n
+}
+
+// ExpireDue expires every active reservation whose deadline has passed and
+// returns how many it expired. Reads expire lazily too (see the package
+// documentation), so a sweep only bounds how long units of reservations
+// nobody reads about stay held.
+func (l *Ledger) ExpireDue(ctx context.Context) (int, error) {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	return l.expireDue(ctx, l.cfg)
+}
+
+const sweepBatch = 256
+
+func (l *Ledger) expireDue(ctx context.Context, cfg *config) (int, error) {
+	seen := l.nextDue.Load()
+	n := 0
+	for {
+		now := l.clock.Now()
+		var due []Reservation
+		err := l.store.View(ctx, func(tx ReadTx) error {
+			ids, err := tx.DueReservations(now, sweepBatch)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				r, err := tx.Reservation(id)
+				if err != nil {
+					return err
+				}
+				due = append(due, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		for _, r := range due {
+			keys := make([]Account, 0, 2*len(r.Lines))
+			for _, ln := range r.Lines {
+				keys = append(keys,
+					Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+					Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable})
+			}
+			done := false
+			err := l.store.Update(ctx, sortKeys(keys), func(tx Tx) error {
+				done = false
+				cur, err := tx.Reservation(r.ID)
+				if err != nil {
+					return err
+				}
+				if !isDue(cur, now) {
+					return nil // settled or expired meanwhile
+				}
+				_, err = l.expire(tx, cfg, &cur, now)
+				done = err == nil
+				return err
+			})
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+			}
+		}
+		if len(due) < sweepBatch {
+			break
+		}
+	}
+	var next time.Time
+	var ok bool
+	if err := l.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		next, ok, err = tx.NextExpiry()
+		return err
+	}); err != nil {
+		return n, err
+	}
+	var v int64
+	if ok {
+		v = next.UnixNano()
+	}
+	// Only a sweep that saw the newest deadline may raise it; a Reserve
+	// that noted an earlier one meanwhile keeps its value.
+	l.nextDue.CompareAndSwap(seen, v)
+	return n, nil
+}
+
+// Reservation returns a reservation, expiring it first if its deadline has
+// passed (lazy expiry).
+//
+// Errors: ErrInvalidInput, ErrNotFound.
+func (l *Ledger) Reservation(ctx context.Context, id ReservationID) (Reservation, error) {
+	l.cfgMu.RLock()
+	defer l.cfgMu.RUnlock()
+	if err := checkID(string(id), "id"); err != nil {
+		return Reservation{}, err
+	}
+	var r Reservation
+	if err := l.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		r, err = tx.Reservation(id)
+		return err
+	}); err != nil {
+		return Reservation{}, notFound(err, id)
+	}
+	now := l.clock.Now()
+	if !isDue(r, now) {
+		return r, nil
+	}
+	keys := make([]Account, 0, 2*len(r.Lines))
+	for _, ln := range r.Lines {
+		keys = append(keys,
+			Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+			Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable})
+	}
+	cfg := l.cfg
+	err := l.store.Update(ctx, sortKeys(keys), func(tx Tx) error {
+		cur, err := tx.Reservation(id)
+		if err != nil {
+			return err
+		}
+		if isDue(cur, now) {
+			if _, err := l.expire(tx, cfg, &cur, now); err != nil {
+				return err
+			}
+		}
+		r = cur
+		return nil
+	})
+	return r, err
+}
