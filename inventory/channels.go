@@ -84,7 +84,7 @@ func (c *channelDeltas) add(cfg *config, sku omnikit.SKU, loc omnikit.LocationID
 
 // apply writes the deltas in (SKU, channel) order and returns the channel
 // levels whose shaped availability changed.
-func (c *channelDeltas) apply(tx Tx, _ *config) ([]ChannelLevel, error) {
+func (c *channelDeltas) apply(tx Tx) ([]ChannelLevel, error) {
 	if len(c.d) == 0 {
 		return nil, nil
 	}
@@ -124,5 +124,5 @@ func deltaLess(a, b channelDelta) bool {
 	return a.ch.ID < b.ch.ID
 }
 
-func itoa(i int) string       { return strconv.Itoa(i) }
-func itoa64(i int64) string   { return strconv.FormatInt(i, 10) }
+func itoa(i int) string     { return strconv.Itoa(i) }
+func itoa64(i int64) string { return strconv.FormatInt(i, 10) }

@@ -162,7 +162,7 @@ func (l *Ledger) SetSafetyStock(ctx context.Context, s SafetyStock) error {
 		}
 		var ch channelDeltas
 		ch.add(cfg, s.SKU, s.Location, atp(sellable, old), atp(sellable, s.Qty))
-		levels, err := ch.apply(tx, cfg)
+		levels, err := ch.apply(tx)
 		if err != nil {
 			return err
 		}
@@ -222,6 +222,9 @@ func (l *Ledger) rebuildChannels(tx Tx, cfg *config, ids []omnikit.ChannelID) er
 				levels = append(levels, ChannelLevel{Channel: id, SKU: k.sku, Available: ch.Rule.shape(n)})
 			}
 		}
+	}
+	if len(levels) == 0 {
+		return nil // nothing stocked yet: the feed has nothing to tell
 	}
 	e := &Entry{Kind: KindRebuild, At: l.clock.Now(), Availability: levels}
 	return tx.Append(e, nil)

@@ -25,61 +25,48 @@ var recording = auth{}
 type balChange struct {
 	acct     Account
 	old, new int64
+	safety   int64 // of a sellable account that changed
 }
 
 // post checks e's postings against the balances in tx, computes the new
 // balances and the channel availability they cause, and appends e. It
 // writes nothing when it returns a *ShortageError.
 func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
-	changes := make([]balChange, 0, 2*len(e.Postings))
-	find := func(acct Account) (int, error) {
-		for i := range changes {
-			if changes[i].acct == acct {
-				return i, nil
-			}
-		}
-		q, err := tx.Balance(acct)
-		if err != nil {
-			return 0, err
-		}
-		changes = append(changes, balChange{acct: acct, old: q, new: q})
-		return len(changes) - 1, nil
-	}
+	// A command touches few accounts: keep them on the stack.
+	var buf [8]balChange
+	changes := buf[:0]
 	for _, p := range e.Postings {
-		i, err := find(p.From)
-		if err != nil {
+		var err error
+		if changes, err = move(tx, changes, p.From, -p.Qty); err != nil {
 			return err
 		}
-		changes[i].new -= p.Qty
-		j, err := find(p.To)
-		if err != nil {
+		if changes, err = move(tx, changes, p.To, p.Qty); err != nil {
 			return err
 		}
-		changes[j].new += p.Qty
 	}
 
 	// The safety stock of every sellable account that changed: needed for
 	// the check of a reservation and for channel availability.
-	safety := make([]int64, len(changes))
-	for i, c := range changes {
+	for i := range changes {
+		c := &changes[i]
 		if c.acct.Bucket == Sellable && c.new != c.old {
 			s, err := tx.SafetyStock(c.acct.SKU, c.acct.Location)
 			if err != nil {
 				return err
 			}
-			safety[i] = s
+			c.safety = s
 		}
 	}
 
-	var short []Shortage
 	if a.bucket != 0 {
-		for i, c := range changes {
+		var short []Shortage
+		for _, c := range changes {
 			if c.acct.Bucket != a.bucket || c.new >= c.old {
 				continue
 			}
 			var floor int64
 			if a.safety && c.acct.Bucket == Sellable {
-				floor = safety[i]
+				floor = c.safety
 			}
 			if c.new < floor {
 				short = append(short, Shortage{
@@ -88,14 +75,21 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 				})
 			}
 		}
-	}
-	if short != nil {
-		return &ShortageError{Lines: short}
+		if short != nil {
+			return &ShortageError{Lines: short}
+		}
 	}
 
-	var deltas channelDeltas
-	balances := make([]Balance, 0, len(changes))
-	for i, c := range changes {
+	var dbuf [4]channelDelta
+	deltas := channelDeltas{d: dbuf[:0]}
+	n := 0
+	for _, c := range changes {
+		if c.new != c.old {
+			n++
+		}
+	}
+	balances := make([]Balance, 0, n)
+	for _, c := range changes {
 		if c.new == c.old {
 			continue
 		}
@@ -104,15 +98,31 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 			e.Flagged = append(e.Flagged, c.acct)
 		}
 		if c.acct.Bucket == Sellable {
-			deltas.add(cfg, c.acct.SKU, c.acct.Location, atp(c.old, safety[i]), atp(c.new, safety[i]))
+			deltas.add(cfg, c.acct.SKU, c.acct.Location, atp(c.old, c.safety), atp(c.new, c.safety))
 		}
 	}
-	levels, err := deltas.apply(tx, cfg)
+	levels, err := deltas.apply(tx)
 	if err != nil {
 		return err
 	}
 	e.Availability = levels
 	return tx.Append(e, balances)
+}
+
+// move adds q to the new balance of acct in changes, reading the account
+// from tx the first time it is touched.
+func move(tx ReadTx, changes []balChange, acct Account, q int64) ([]balChange, error) {
+	for i := range changes {
+		if changes[i].acct == acct {
+			changes[i].new += q
+			return changes, nil
+		}
+	}
+	b, err := tx.Balance(acct)
+	if err != nil {
+		return changes, err
+	}
+	return append(changes, balChange{acct: acct, old: b, new: b + q}), nil
 }
 
 // replay looks up the result of an earlier command with the same

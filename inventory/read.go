@@ -157,3 +157,15 @@ func (l *Ledger) Discrepancies(ctx context.Context) ([]Balance, error) {
 	slices.SortFunc(out, func(a, b Balance) int { return a.Account.Compare(b.Account) })
 	return out, err
 }
+
+// LastSeq returns the sequence number of the newest entry, 0 if none: the
+// cursor from which a consumer that starts now reads the feed.
+func (l *Ledger) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		seq, err = tx.LastSeq()
+		return err
+	})
+	return seq, err
+}

@@ -57,8 +57,18 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	if err := checkText(req.Owner, "owner"); err != nil {
 		return Reservation{}, err
 	}
-	if !req.ExpiresAt.IsZero() && !req.ExpiresAt.After(now) {
-		return Reservation{}, invalid("expires_at", "%s is not after now (%s)", req.ExpiresAt.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	pastExpiry := func(now time.Time) error {
+		if !req.ExpiresAt.IsZero() && !req.ExpiresAt.After(now) {
+			return invalid("expires_at", "%s is not after now (%s)", req.ExpiresAt.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+		}
+		return nil
+	}
+	// A keyed request is checked after its replay misses: a retry of a
+	// reservation whose deadline has passed returns the first result.
+	if req.IdempotencyKey == "" {
+		if err := pastExpiry(now); err != nil {
+			return Reservation{}, err
+		}
 	}
 	lines := make([]ReservationLine, 0, len(req.Lines))
 	keys := make([]Account, 0, 2*len(req.Lines))
@@ -99,55 +109,58 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	keys = sortKeys(keys)
 	cfg := l.cfg
 	var out Reservation
-	attempt := func() error {
-		return l.store.Update(ctx, keys, func(tx Tx) error {
-			rec, hit, err := replay(tx, req.IdempotencyKey, fp)
-			if err != nil {
+	fn := func(tx Tx) error {
+		rec, hit, err := replay(tx, req.IdempotencyKey, fp)
+		if err != nil {
+			return err
+		}
+		if hit {
+			out, err = tx.Reservation(rec.Reservation)
+			return err
+		}
+		if req.IdempotencyKey != "" {
+			if err := pastExpiry(l.clock.Now()); err != nil {
 				return err
 			}
-			if hit {
-				out, err = tx.Reservation(rec.Reservation)
+		}
+		if _, err := tx.Reservation(id); err == nil {
+			return fmt.Errorf("%w: %q", ErrReservationExists, id)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		at := l.clock.Now()
+		e := &Entry{Kind: KindReserve, At: at, Reservation: id, Reference: req.Owner,
+			IdempotencyKey: req.IdempotencyKey, Postings: make([]Posting, len(lines))}
+		for i, ln := range lines {
+			e.Postings[i] = Posting{
+				From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
+				To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+				Qty:  ln.Qty,
+			}
+		}
+		if err := l.post(tx, cfg, e, auth{bucket: Sellable, safety: true}); err != nil {
+			return err
+		}
+		r := Reservation{ID: id, Owner: req.Owner, State: Active, Lines: lines, ExpiresAt: req.ExpiresAt, CreatedAt: at}
+		if err := tx.PutReservation(r); err != nil {
+			return err
+		}
+		if req.IdempotencyKey != "" {
+			if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: fp, Seq: e.Seq, Reservation: id}); err != nil {
 				return err
 			}
-			if _, err := tx.Reservation(id); err == nil {
-				return fmt.Errorf("%w: %q", ErrReservationExists, id)
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-			at := l.clock.Now()
-			e := &Entry{Kind: KindReserve, At: at, Reservation: id, Reference: req.Owner,
-				IdempotencyKey: req.IdempotencyKey, Postings: make([]Posting, len(lines))}
-			for i, ln := range lines {
-				e.Postings[i] = Posting{
-					From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
-					To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
-					Qty:  ln.Qty,
-				}
-			}
-			if err := l.post(tx, cfg, e, auth{bucket: Sellable, safety: true}); err != nil {
-				return err
-			}
-			r := Reservation{ID: id, Owner: req.Owner, State: Active, Lines: lines, ExpiresAt: req.ExpiresAt, CreatedAt: at}
-			if err := tx.PutReservation(r); err != nil {
-				return err
-			}
-			if req.IdempotencyKey != "" {
-				if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: fp, Seq: e.Seq, Reservation: id}); err != nil {
-					return err
-				}
-			}
-			out = r.Clone()
-			return nil
-		})
+		}
+		out = r // the store keeps its own copy; lines is ours
+		return nil
 	}
-	err := attempt()
+	err := l.store.Update(ctx, keys, fn)
 	if errors.Is(err, ErrInsufficientStock) && l.due(l.clock.Now()) {
 		// Units held by reservations past their deadline are free: give
 		// them back and try once more.
 		if _, xerr := l.expireDue(ctx, cfg); xerr != nil {
 			return Reservation{}, xerr
 		}
-		err = attempt()
+		err = l.store.Update(ctx, keys, fn)
 	}
 	if err != nil {
 		return Reservation{}, err

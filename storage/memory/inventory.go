@@ -24,7 +24,7 @@ type Inventory struct {
 	deadlines    deadlineHeap
 	idem         map[string]inventory.IdempotencyRecord
 	raws         map[chanSKU]int64
-	entries      []inventory.Entry
+	entries      entryLog
 	locations    map[omnikit.LocationID]inventory.Location
 	channels     map[omnikit.ChannelID]inventory.Channel
 	skus         map[omnikit.SKU]struct{}
@@ -68,7 +68,7 @@ func (s *Inventory) Update(ctx context.Context, _ []inventory.Account, fn func(i
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.undo = s.undo[:0]
-	entries := len(s.entries)
+	entries := s.entries.mark()
 	tx := &memTx{s: s, write: true}
 	err := fn(tx)
 	tx.closed = true
@@ -116,7 +116,7 @@ type undoRec struct {
 	fn      func()
 }
 
-func (s *Inventory) rollback(entries int) {
+func (s *Inventory) rollback(entries mark) {
 	for i := len(s.undo) - 1; i >= 0; i-- {
 		u := &s.undo[i]
 		switch u.kind {
@@ -151,8 +151,7 @@ func (s *Inventory) rollback(entries int) {
 			u.fn()
 		}
 	}
-	clear(s.entries[entries:])
-	s.entries = s.entries[:entries]
+	s.entries.rollback(entries)
 	s.undo = s.undo[:0]
 }
 
@@ -228,10 +227,10 @@ func (t *memTx) Entry(seq int64) (inventory.Entry, error) {
 	if err := t.check(); err != nil {
 		return inventory.Entry{}, err
 	}
-	if seq < 1 || seq > int64(len(t.s.entries)) {
+	if seq < 1 || seq > int64(t.s.entries.len()) {
 		return inventory.Entry{}, inventory.ErrNotFound
 	}
-	return t.s.entries[seq-1].Clone(), nil
+	return t.s.entries.at(int(seq - 1)), nil
 }
 
 func (t *memTx) Entries(after int64, limit int) ([]inventory.Entry, error) {
@@ -241,16 +240,14 @@ func (t *memTx) Entries(after int64, limit int) ([]inventory.Entry, error) {
 	if after < 0 {
 		after = 0
 	}
-	if after >= int64(len(t.s.entries)) || limit <= 0 {
+	n := int64(t.s.entries.len())
+	if after >= n || limit <= 0 {
 		return nil, nil
 	}
-	src := t.s.entries[after:]
-	if len(src) > limit {
-		src = src[:limit]
-	}
-	out := make([]inventory.Entry, len(src))
-	for i, e := range src {
-		out[i] = e.Clone()
+	end := min(n, after+int64(limit))
+	out := make([]inventory.Entry, 0, end-after)
+	for i := after; i < end; i++ {
+		out = append(out, t.s.entries.at(int(i)))
 	}
 	return out, nil
 }
@@ -259,7 +256,7 @@ func (t *memTx) LastSeq() (int64, error) {
 	if err := t.check(); err != nil {
 		return 0, err
 	}
-	return int64(len(t.s.entries)), nil
+	return int64(t.s.entries.len()), nil
 }
 
 func (t *memTx) DueReservations(now time.Time, limit int) ([]inventory.ReservationID, error) {
@@ -365,8 +362,8 @@ func (t *memTx) Append(e *inventory.Entry, balances []inventory.Balance) error {
 		s.undo = append(s.undo, undoRec{kind: undoBalance, acct: b.Account, q: old, existed: existed})
 		s.balances[b.Account] = b.Qty
 	}
-	e.Seq = int64(len(s.entries)) + 1
-	s.entries = append(s.entries, e.Clone())
+	e.Seq = int64(s.entries.len()) + 1
+	s.entries.append(e)
 	return nil
 }
 
