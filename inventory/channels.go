@@ -46,22 +46,20 @@ func (r ChannelRule) shape(raw int64) int64 {
 // units.
 func (r ChannelRule) Shape(raw int64) int64 { return r.shape(raw) }
 
-// channelDeltas collects the changes of channel sums that one command
-// causes, so that each (channel, SKU) is written once.
-type channelDeltas struct {
-	d []channelDelta
-}
-
+// channelDelta is a change of one channel's sum for one SKU. A command
+// collects its deltas so that each (channel, SKU) is written once.
 type channelDelta struct {
 	ch    *Channel
 	sku   omnikit.SKU
 	delta int64
 }
 
-// add records that the ATP of sku at loc went from oldATP to newATP.
-func (c *channelDeltas) add(cfg *config, sku omnikit.SKU, loc omnikit.LocationID, oldATP, newATP int64) {
+// addDelta records in ds that the ATP of sku at loc went from oldATP to
+// newATP. It is a function, not a method, so that a caller's buffer for ds
+// can stay on the stack.
+func addDelta(ds []channelDelta, cfg *config, sku omnikit.SKU, loc omnikit.LocationID, oldATP, newATP int64) []channelDelta {
 	if oldATP == newATP {
-		return
+		return ds
 	}
 	for _, ch := range cfg.byLocation[loc] {
 		d := contribution(cfg, ch, loc, newATP) - contribution(cfg, ch, loc, oldATP)
@@ -69,30 +67,31 @@ func (c *channelDeltas) add(cfg *config, sku omnikit.SKU, loc omnikit.LocationID
 			continue
 		}
 		found := false
-		for i := range c.d {
-			if c.d[i].ch.ID == ch.ID && c.d[i].sku == sku {
-				c.d[i].delta += d
+		for i := range ds {
+			if ds[i].ch.ID == ch.ID && ds[i].sku == sku {
+				ds[i].delta += d
 				found = true
 				break
 			}
 		}
 		if !found {
-			c.d = append(c.d, channelDelta{ch: ch, sku: sku, delta: d})
+			ds = append(ds, channelDelta{ch: ch, sku: sku, delta: d})
 		}
 	}
+	return ds
 }
 
-// apply writes the deltas in (SKU, channel) order and returns the channel
+// applyDeltas writes the deltas in (SKU, channel) order and returns the channel
 // levels whose shaped availability changed.
-func (c *channelDeltas) apply(tx Tx) ([]ChannelLevel, error) {
-	if len(c.d) == 0 {
+func applyDeltas(tx Tx, ds []channelDelta) ([]ChannelLevel, error) {
+	if len(ds) == 0 {
 		return nil, nil
 	}
-	if len(c.d) > 1 {
-		sortDeltas(c.d)
+	if len(ds) > 1 {
+		sortDeltas(ds)
 	}
 	var levels []ChannelLevel
-	for _, d := range c.d {
+	for _, d := range ds {
 		if d.delta == 0 {
 			continue
 		}

@@ -140,7 +140,7 @@ func (l *Ledger) SetSafetyStock(ctx context.Context, s SafetyStock) error {
 	}
 	l.cfgMu.RLock()
 	defer l.cfgMu.RUnlock()
-	if err := l.checkSKULoc(s.SKU, s.Location, "safety_stock"); err != nil {
+	if err := l.checkSKULoc(s.SKU, s.Location, "safety_stock", -1); err != nil {
 		return err
 	}
 	cfg := l.cfg
@@ -160,9 +160,8 @@ func (l *Ledger) SetSafetyStock(ctx context.Context, s SafetyStock) error {
 		if err := tx.SetSafetyStock(s); err != nil {
 			return err
 		}
-		var ch channelDeltas
-		ch.add(cfg, s.SKU, s.Location, atp(sellable, old), atp(sellable, s.Qty))
-		levels, err := ch.apply(tx)
+		deltas := addDelta(nil, cfg, s.SKU, s.Location, atp(sellable, old), atp(sellable, s.Qty))
+		levels, err := applyDeltas(tx, deltas)
 		if err != nil {
 			return err
 		}

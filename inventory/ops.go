@@ -100,11 +100,10 @@ func (l *Ledger) checkLines(loc omnikit.LocationID, lines []Line, ref string) er
 		return invalid("lines", "no lines")
 	}
 	for i, ln := range lines {
-		f := "lines[" + itoa(i) + "]"
-		if err := l.checkSKULoc(ln.SKU, loc, f); err != nil {
+		if err := l.checkSKULoc(ln.SKU, loc, "lines", i); err != nil {
 			return err
 		}
-		if err := checkQty(ln.Qty, f+".qty"); err != nil {
+		if err := checkQty(ln.Qty, "lines", i, ".qty"); err != nil {
 			return err
 		}
 	}
@@ -176,12 +175,11 @@ func (l *Ledger) Adjust(ctx context.Context, req AdjustRequest) (Entry, error) {
 	c := &command{kind: KindAdjust, ref: req.Reference, key: req.IdempotencyKey}
 	f := newFingerprint(string(KindAdjust)).str(string(req.Location)).str(req.Reference)
 	for i, ln := range req.Lines {
-		field := "lines[" + itoa(i) + "]"
-		if err := l.checkSKULoc(ln.SKU, req.Location, field); err != nil {
+		if err := l.checkSKULoc(ln.SKU, req.Location, "lines", i); err != nil {
 			return Entry{}, err
 		}
 		if ln.Delta == 0 || ln.Delta > MaxQty || ln.Delta < -MaxQty {
-			return Entry{}, invalid(field+".delta", "%d is zero or beyond ±%d", ln.Delta, int64(MaxQty))
+			return Entry{}, invalid(fieldName("lines", i, ".delta"), "%d is zero or beyond ±%d", ln.Delta, int64(MaxQty))
 		}
 		sell := Account{SKU: ln.SKU, Location: req.Location, Bucket: Sellable}
 		shr := Account{SKU: ln.SKU, Location: req.Location, Bucket: Shrinkage}
@@ -219,15 +217,14 @@ func (l *Ledger) Count(ctx context.Context, req CountRequest) (Entry, error) {
 	f := newFingerprint(string(KindCount)).str(string(req.Location)).str(req.Reference)
 	seen := make(map[omnikit.SKU]bool, len(req.Lines))
 	for i, ln := range req.Lines {
-		field := "lines[" + itoa(i) + "]"
-		if err := l.checkSKULoc(ln.SKU, req.Location, field); err != nil {
+		if err := l.checkSKULoc(ln.SKU, req.Location, "lines", i); err != nil {
 			return Entry{}, err
 		}
 		if ln.OnHand < 0 || ln.OnHand > MaxQty {
-			return Entry{}, invalid(field+".on_hand", "%d is not within 0..%d", ln.OnHand, int64(MaxQty))
+			return Entry{}, invalid(fieldName("lines", i, ".on_hand"), "%d is not within 0..%d", ln.OnHand, int64(MaxQty))
 		}
 		if seen[ln.SKU] {
-			return Entry{}, invalid(field+".sku", "%s is counted twice", ln.SKU)
+			return Entry{}, invalid(fieldName("lines", i, ".sku"), "%s is counted twice", ln.SKU)
 		}
 		seen[ln.SKU] = true
 		c.keys = append(c.keys,

@@ -81,7 +81,7 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 	}
 
 	var dbuf [4]channelDelta
-	deltas := channelDeltas{d: dbuf[:0]}
+	deltas := dbuf[:0]
 	n := 0
 	for _, c := range changes {
 		if c.new != c.old {
@@ -98,10 +98,10 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 			e.Flagged = append(e.Flagged, c.acct)
 		}
 		if c.acct.Bucket == Sellable {
-			deltas.add(cfg, c.acct.SKU, c.acct.Location, atp(c.old, c.safety), atp(c.new, c.safety))
+			deltas = addDelta(deltas, cfg, c.acct.SKU, c.acct.Location, atp(c.old, c.safety), atp(c.new, c.safety))
 		}
 	}
-	levels, err := deltas.apply(tx)
+	levels, err := applyDeltas(tx, deltas)
 	if err != nil {
 		return err
 	}
@@ -177,12 +177,22 @@ func sortKeys(keys []Account) []Account {
 	return slices.Compact(keys)
 }
 
-func (l *Ledger) checkSKULoc(sku omnikit.SKU, loc omnikit.LocationID, field string) error {
+// fieldName names a request field in a validation error: prefix, with
+// "[i]" when i >= 0, then sub. It is built only when an error is returned,
+// never on the hot path.
+func fieldName(prefix string, i int, sub string) string {
+	if i < 0 {
+		return prefix + sub
+	}
+	return prefix + "[" + itoa(i) + "]" + sub
+}
+
+func (l *Ledger) checkSKULoc(sku omnikit.SKU, loc omnikit.LocationID, prefix string, i int) error {
 	if err := sku.Validate(); err != nil {
-		return invalid(field+".sku", "%v", err)
+		return invalid(fieldName(prefix, i, ".sku"), "%v", err)
 	}
 	if err := loc.Validate(); err != nil {
-		return invalid(field+".location", "%v", err)
+		return invalid(fieldName(prefix, i, ".location"), "%v", err)
 	}
 	if !l.KnowsSKU(sku) {
 		return &UnknownError{Kind: "sku", ID: string(sku)}
@@ -193,9 +203,9 @@ func (l *Ledger) checkSKULoc(sku omnikit.SKU, loc omnikit.LocationID, field stri
 	return nil
 }
 
-func checkQty(q int64, field string) error {
+func checkQty(q int64, prefix string, i int, sub string) error {
 	if q <= 0 || q > MaxQty {
-		return invalid(field, "quantity %d is not within 1..%d", q, int64(MaxQty))
+		return invalid(fieldName(prefix, i, sub), "quantity %d is not within 1..%d", q, int64(MaxQty))
 	}
 	return nil
 }

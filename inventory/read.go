@@ -24,7 +24,7 @@ func (l *Ledger) lazyExpire(ctx context.Context, cfg *config) error {
 func (l *Ledger) Availability(ctx context.Context, sku omnikit.SKU, loc omnikit.LocationID) (Availability, error) {
 	l.cfgMu.RLock()
 	defer l.cfgMu.RUnlock()
-	if err := l.checkSKULoc(sku, loc, "availability"); err != nil {
+	if err := l.checkSKULoc(sku, loc, "availability", -1); err != nil {
 		return Availability{}, err
 	}
 	if err := l.lazyExpire(ctx, l.cfg); err != nil {

@@ -57,27 +57,20 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	if err := checkText(req.Owner, "owner"); err != nil {
 		return Reservation{}, err
 	}
-	pastExpiry := func(now time.Time) error {
-		if !req.ExpiresAt.IsZero() && !req.ExpiresAt.After(now) {
-			return invalid("expires_at", "%s is not after now (%s)", req.ExpiresAt.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
-		}
-		return nil
-	}
 	// A keyed request is checked after its replay misses: a retry of a
 	// reservation whose deadline has passed returns the first result.
 	if req.IdempotencyKey == "" {
-		if err := pastExpiry(now); err != nil {
+		if err := pastExpiry(req.ExpiresAt, now); err != nil {
 			return Reservation{}, err
 		}
 	}
 	lines := make([]ReservationLine, 0, len(req.Lines))
 	keys := make([]Account, 0, 2*len(req.Lines))
 	for i, ln := range req.Lines {
-		f := "lines[" + itoa(i) + "]"
-		if err := l.checkSKULoc(ln.SKU, ln.Location, f); err != nil {
+		if err := l.checkSKULoc(ln.SKU, ln.Location, "lines", i); err != nil {
 			return Reservation{}, err
 		}
-		if err := checkQty(ln.Qty, f+".qty"); err != nil {
+		if err := checkQty(ln.Qty, "lines", i, ".qty"); err != nil {
 			return Reservation{}, err
 		}
 		merged := false
@@ -119,7 +112,7 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 			return err
 		}
 		if req.IdempotencyKey != "" {
-			if err := pastExpiry(l.clock.Now()); err != nil {
+			if err := pastExpiry(req.ExpiresAt, l.clock.Now()); err != nil {
 				return err
 			}
 		}
@@ -200,11 +193,10 @@ func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) 
 		return Entry{}, err
 	}
 	for i, ln := range req.Lines {
-		f := "lines[" + itoa(i) + "]"
 		if err := ln.SKU.Validate(); err != nil {
-			return Entry{}, invalid(f+".sku", "%v", err)
+			return Entry{}, invalid(fieldName("lines", i, ".sku"), "%v", err)
 		}
-		if err := checkQty(ln.Qty, f+".qty"); err != nil {
+		if err := checkQty(ln.Qty, "lines", i, ".qty"); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -326,6 +318,14 @@ func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) 
 		return Entry{}, &ReservationEndedError{ID: req.ID, State: Expired}
 	}
 	return out, nil
+}
+
+// pastExpiry refuses a deadline that is not after now.
+func pastExpiry(deadline, now time.Time) error {
+	if !deadline.IsZero() && !deadline.After(now) {
+		return invalid("expires_at", "%s is not after now (%s)", deadline.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	}
+	return nil
 }
 
 func lineIndex(lines []ReservationLine, sku omnikit.SKU, loc omnikit.LocationID) int {

@@ -30,6 +30,7 @@ type Inventory struct {
 	skus         map[omnikit.SKU]struct{}
 
 	undo []undoRec // the open transaction's undo log, reused
+	wtx  memTx     // the write transaction, reused: writers hold mu
 }
 
 type skuLoc struct {
@@ -69,7 +70,8 @@ func (s *Inventory) Update(ctx context.Context, _ []inventory.Account, fn func(i
 	defer s.mu.Unlock()
 	s.undo = s.undo[:0]
 	entries := s.entries.mark()
-	tx := &memTx{s: s, write: true}
+	tx := &s.wtx
+	*tx = memTx{s: s, write: true}
 	err := fn(tx)
 	tx.closed = true
 	if err != nil {

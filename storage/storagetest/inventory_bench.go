@@ -18,6 +18,7 @@ import (
 //
 //	ReserveCommit/hot/...      one SKU at one location, reserve 1 then commit it
 //	ReserveCommit/10k/...      the same spread over 10,000 SKUs
+//	Reserve/hot/...            reservations alone on the hot SKU
 //	ChannelRead/one/...        one channel availability read
 //	ChannelRead/bulk100/...    a bulk read of 100 SKUs
 //
@@ -56,6 +57,28 @@ func BenchmarkInventory(b *testing.B, h InventoryHarness) {
 				})
 			})
 		}
+	}
+	for _, par := range []bool{false, true} {
+		mode := "serial"
+		if par {
+			mode = "parallel"
+		}
+		b.Run("Reserve/hot/"+mode+"/ledger", func(b *testing.B) {
+			l, skus := benchLedger(b, h, 1)
+			benchLoop(b, par, func(int) {
+				if _, err := l.Reserve(context.Background(), inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: skus[0], Location: "wh", Qty: 1}}}); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+		b.Run("Reserve/hot/"+mode+"/baseline", func(b *testing.B) {
+			m := newBaseline(1)
+			benchLoop(b, par, func(int) {
+				if !m.reserve(0, 1) {
+					b.Fatal("baseline short")
+				}
+			})
+		})
 	}
 	for _, n := range []int{1, 100} {
 		name := "one"
