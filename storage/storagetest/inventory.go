@@ -14,6 +14,11 @@ type InventoryHarness struct {
 	// NewStore returns a new, empty store. It is called once per test or benchmark;
 	// the harness cleans it up with t.Cleanup.
 	NewStore func(tb testing.TB) inventory.Store
+	// Reopen, when set, closes store and opens the same database again
+	// (a new connection, pool or file handle), for the tests of what
+	// survives a reconnect. Adapters without persistence leave it nil and
+	// those tests are skipped.
+	Reopen func(tb testing.TB, store inventory.Store) inventory.Store
 }
 
 // RunInventory runs the whole inventory conformance suite against the
