@@ -24,6 +24,9 @@ type Options struct {
 	// NewReservationID makes the ID of a reservation whose request names
 	// none. Default: "res_" + a random prefix drawn at New + a counter.
 	NewReservationID func() ReservationID
+	// GroupCommit batches concurrent commands into one store transaction;
+	// it is on by default (see GroupCommit).
+	GroupCommit GroupCommit
 }
 
 // Ledger is the unified stock ledger. It is safe for concurrent use; all
@@ -33,6 +36,7 @@ type Ledger struct {
 	store Store
 	clock omnikit.Clock
 	newID func() ReservationID
+	batch *batcher // nil when group commit is disabled
 
 	// cfgMu orders configuration changes of locations and channels after
 	// every command in flight: commands hold it shared, configuration
@@ -127,10 +131,26 @@ func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
 			return ReservationID(prefix + strconv.FormatUint(n.Add(1), 10))
 		}
 	}
+	if !o.GroupCommit.Disabled {
+		l.batch = newBatcher(store, o.GroupCommit)
+	}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// exec runs a command's transaction function, batched with concurrent
+// commands when group commit is on. fn must write nothing before it returns
+// a refusal (see refused), so that a batch can carry on without it.
+func (l *Ledger) exec(ctx context.Context, keys []Account, fn func(Tx) error) error {
+	if l.batch == nil {
+		return l.store.Update(ctx, keys, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return l.batch.do(ctx, keys, fn)
 }
 
 // Reload reads the configuration of locations, channels and SKUs from the

@@ -333,7 +333,7 @@ type command struct {
 func (l *Ledger) run(ctx context.Context, cfg *config, c *command) (Entry, error) {
 	keys := sortKeys(c.keys)
 	var out Entry
-	err := l.store.Update(ctx, keys, func(tx Tx) error {
+	err := l.exec(ctx, keys, func(tx Tx) error {
 		rec, hit, err := replay(tx, c.key, c.fp)
 		if err != nil {
 			return err

@@ -146,14 +146,14 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 		out = r // the store keeps its own copy; lines is ours
 		return nil
 	}
-	err := l.store.Update(ctx, keys, fn)
+	err := l.exec(ctx, keys, fn)
 	if errors.Is(err, ErrInsufficientStock) && l.due(l.clock.Now()) {
 		// Units held by reservations past their deadline are free: give
 		// them back and try once more.
 		if _, xerr := l.expireDue(ctx, cfg); xerr != nil {
 			return Reservation{}, xerr
 		}
-		err = l.store.Update(ctx, keys, fn)
+		err = l.exec(ctx, keys, fn)
 	}
 	if err != nil {
 		return Reservation{}, err
@@ -233,7 +233,7 @@ func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) 
 	cfg := l.cfg
 	var out Entry
 	expired := false
-	err := l.store.Update(ctx, keys, func(tx Tx) error {
+	err := l.exec(ctx, keys, func(tx Tx) error {
 		expired = false
 		rec, hit, err := replay(tx, req.IdempotencyKey, fp)
 		if err != nil {
@@ -427,7 +427,7 @@ func (l *Ledger) expireDue(ctx context.Context, cfg *config) (int, error) {
 					Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable})
 			}
 			done := false
-			err := l.store.Update(ctx, sortKeys(keys), func(tx Tx) error {
+			err := l.exec(ctx, sortKeys(keys), func(tx Tx) error {
 				done = false
 				cur, err := tx.Reservation(r.ID)
 				if err != nil {
@@ -499,7 +499,7 @@ func (l *Ledger) Reservation(ctx context.Context, id ReservationID) (Reservation
 			Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable})
 	}
 	cfg := l.cfg
-	err := l.store.Update(ctx, sortKeys(keys), func(tx Tx) error {
+	err := l.exec(ctx, sortKeys(keys), func(tx Tx) error {
 		cur, err := tx.Reservation(id)
 		if err != nil {
 			return err

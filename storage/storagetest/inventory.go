@@ -32,6 +32,10 @@ func RunInventory(t *testing.T, h InventoryHarness) {
 	t.Run("Model", func(t *testing.T) { testInventoryModel(t, h) })
 	t.Run("Concurrency", func(t *testing.T) { testInventoryConcurrency(t, h) })
 	t.Run("Linearizable", func(t *testing.T) { testInventoryLinearizable(t, h) })
+	t.Run("GroupCommit", func(t *testing.T) { testInventoryGroupCommit(t, h) })
+	t.Run("Faults", func(t *testing.T) { testInventoryFaults(t, h) })
+	t.Run("Reconnect", func(t *testing.T) { testInventoryReconnect(t, h) })
+	t.Run("Contention", func(t *testing.T) { testInventoryContention(t, h) })
 }
 
 // epoch is the start of every test's manual clock.

@@ -1,0 +1,192 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+)
+
+// GroupCommit configures how a Ledger batches concurrent commands into one
+// store transaction.
+//
+// Commands queue; up to Concurrency of their callers at a time lead: a
+// leader takes up to MaxBatch queued commands, runs them one after another
+// in one Store.Update over the union of their accounts, and hands its role
+// to a waiting caller once its own command is done. A lone command runs at
+// once in a batch of one, so group commit costs nothing without contention;
+// under contention one durable commit carries many commands.
+//
+// Each command in a batch still succeeds or fails on its own: a command
+// that is refused (a shortage, an ended reservation, bad input found in the
+// transaction) writes nothing before it is refused, so its neighbours are
+// applied and committed. Only a failure of the store itself fails the whole
+// batch, with that error for every command in it — and then nothing is
+// retried here, since after a lost reply nobody knows whether the commit
+// happened: a caller retries with its idempotency key.
+type GroupCommit struct {
+	// Disabled runs every command in its own store transaction.
+	Disabled bool
+	// MaxBatch caps the commands in one transaction. Default 256.
+	MaxBatch int
+	// Concurrency caps the batches in flight at once. Default 4; 1 suits
+	// a store with a single writer (SQLite); about the connection pool's
+	// size suits PostgreSQL with many SKUs.
+	Concurrency int
+}
+
+type batcher struct {
+	store       Store
+	maxBatch    int
+	concurrency int
+
+	mu      sync.Mutex
+	queue   []*pending
+	leaders int
+}
+
+// pending is one command waiting for, or in, a batch.
+type pending struct {
+	keys []Account
+	fn   func(Tx) error
+	err  error
+	// wake receives true when the command is done and false when its
+	// caller is promoted to lead: at most one of each, so sends never block.
+	wake chan bool
+	// promoted is set, under the batcher's mutex, when the command's
+	// caller was asked to lead; nobody asks twice.
+	promoted bool
+}
+
+var pendingPool = sync.Pool{New: func() any { return &pending{wake: make(chan bool, 2)} }}
+
+func newBatcher(store Store, gc GroupCommit) *batcher {
+	b := &batcher{store: store, maxBatch: gc.MaxBatch, concurrency: gc.Concurrency}
+	if b.maxBatch <= 0 {
+		b.maxBatch = 256
+	}
+	if b.concurrency <= 0 {
+		b.concurrency = 4
+	}
+	return b
+}
+
+// do runs fn (holding locks on keys) in a batch and returns its error.
+func (b *batcher) do(ctx context.Context, keys []Account, fn func(Tx) error) error {
+	p := pendingPool.Get().(*pending)
+	p.keys, p.fn, p.err, p.promoted = keys, fn, nil, false
+	b.mu.Lock()
+	b.queue = append(b.queue, p)
+	lead := b.leaders < b.concurrency
+	if lead {
+		b.leaders++
+	}
+	b.mu.Unlock()
+
+	// One caller's cancellation must not fail the others in its batch.
+	bctx := context.WithoutCancel(ctx)
+	for {
+		if !lead {
+			if done := <-p.wake; done {
+				break
+			}
+			lead = true // promoted
+		}
+		if b.runBatch(bctx, p) {
+			break
+		}
+	}
+	err := p.err
+	p.keys, p.fn, p.err = nil, nil, nil
+	pendingPool.Put(p)
+	return err
+}
+
+// runBatch takes a batch from the queue and runs it. It returns true when
+// own is done; then it has given up its leadership, to a waiting command if
+// there is one.
+func (b *batcher) runBatch(ctx context.Context, own *pending) bool {
+	b.mu.Lock()
+	n := min(len(b.queue), b.maxBatch)
+	batch := slices.Clone(b.queue[:n])
+	b.queue = slices.Delete(b.queue, 0, n)
+	b.mu.Unlock()
+
+	ownDone := false
+	if len(batch) > 0 {
+		b.exec(ctx, batch)
+		for _, p := range batch {
+			if p == own {
+				ownDone = true
+				continue
+			}
+			p.wake <- true
+		}
+	}
+	if !ownDone {
+		// Another leader took own; it will wake it. Keep leading while
+		// there is work, else wait.
+		b.mu.Lock()
+		if len(b.queue) > 0 {
+			b.mu.Unlock()
+			return false
+		}
+		b.leaders--
+		b.mu.Unlock()
+		if done := <-own.wake; done {
+			return true
+		}
+		// Promoted after all.
+		return false
+	}
+	b.mu.Lock()
+	for _, next := range b.queue {
+		if !next.promoted {
+			next.promoted = true
+			b.mu.Unlock()
+			next.wake <- false // it leads now; leaders is unchanged
+			return true
+		}
+	}
+	b.leaders--
+	b.mu.Unlock()
+	return true
+}
+
+// exec runs a batch in one store transaction.
+func (b *batcher) exec(ctx context.Context, batch []*pending) {
+	keys := batch[0].keys
+	if len(batch) > 1 {
+		keys = nil
+		for _, p := range batch {
+			keys = append(keys, p.keys...)
+		}
+		keys = sortKeys(keys)
+	}
+	err := b.store.Update(ctx, keys, func(tx Tx) error {
+		for _, p := range batch {
+			p.err = p.fn(tx)
+			if p.err != nil && !refused(p.err) {
+				return p.err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, p := range batch {
+			p.err = err
+		}
+	}
+}
+
+// refused reports whether a command's error is the command's own refusal,
+// returned before it wrote anything, rather than a failure of the store.
+func refused(err error) bool {
+	for _, target := range []error{ErrInsufficientStock, ErrReservationEnded, ErrExceedsReserved,
+		ErrIdempotencyConflict, ErrReservationExists, ErrInvalidInput, ErrNotFound} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}

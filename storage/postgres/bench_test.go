@@ -1,0 +1,105 @@
+package postgres
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/storage/storagetest"
+)
+
+// BenchmarkInventory runs the shared inventory benchmarks on PostgreSQL,
+// each next to its in-memory baseline.
+func BenchmarkInventory(b *testing.B) {
+	testDSN(b)
+	storagetest.BenchmarkInventory(b, harness())
+}
+
+const hotCallers = 200
+
+// BenchmarkHotSKU: 200 concurrent callers and a pool of 10 connections
+// reserve 1 unit each of one hot SKU, through the ledger and, as the
+// baseline, with one plain SQL transaction per reservation.
+func BenchmarkHotSKU(b *testing.B) {
+	testDSN(b)
+	b.Run("ledger", func(b *testing.B) {
+		ctx := context.Background()
+		s := newTestStore(b, nil)
+		l, err := inventory.New(ctx, s, nil)
+		must(b, err)
+		must(b, l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}))
+		must(b, l.DefineChannel(ctx, inventory.Channel{ID: "web", Pool: []omnikit.LocationID{"wh"}}))
+		must(b, l.DefineSKUs(ctx, "HOT"))
+		_, err = l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "HOT", Qty: inventory.MaxQty}}})
+		must(b, err)
+		req := inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: "HOT", Location: "wh", Qty: 1}}}
+		hotLoop(b, func() error { _, err := l.Reserve(ctx, req); return err })
+	})
+	b.Run("naive", func(b *testing.B) {
+		ctx := context.Background()
+		schema := randomSchema()
+		dropSchema(b, schema)
+		pool := newPool(b, testDSN(b), 10)
+		b.Cleanup(pool.Close)
+		q := pgx.Identifier{schema}.Sanitize()
+		_, err := pool.Exec(ctx, "CREATE SCHEMA "+q+"; CREATE TABLE "+q+".naive_stock (sku text PRIMARY KEY, qty bigint NOT NULL CHECK (qty >= 0)); "+
+			"CREATE TABLE "+q+".naive_reservations (id bigint PRIMARY KEY, sku text NOT NULL, qty bigint NOT NULL); "+
+			"INSERT INTO "+q+".naive_stock VALUES ('HOT', 1000000000000)")
+		must(b, err)
+		var next atomic.Int64
+		hotLoop(b, func() error {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(context.WithoutCancel(ctx))
+			var qty int64
+			if err := tx.QueryRow(ctx, "SELECT qty FROM "+q+".naive_stock WHERE sku = $1 FOR UPDATE", "HOT").Scan(&qty); err != nil {
+				return err
+			}
+			if qty < 1 {
+				return inventory.ErrInsufficientStock
+			}
+			if _, err := tx.Exec(ctx, "UPDATE "+q+".naive_stock SET qty = qty - 1 WHERE sku = $1", "HOT"); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO "+q+".naive_reservations (id, sku, qty) VALUES ($1, $2, 1)", next.Add(1), "HOT"); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		})
+	})
+}
+
+// hotLoop runs op b.N times from hotCallers goroutines and reports
+// reservations per second.
+func hotLoop(b *testing.B, op func() error) {
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var wg sync.WaitGroup
+	var first atomic.Value
+	b.ResetTimer()
+	for range hotCallers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				if err := op(); err != nil {
+					first.CompareAndSwap(nil, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err := first.Load(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+}
