@@ -10,12 +10,17 @@ import (
 // GroupCommit configures how a Ledger batches concurrent commands into one
 // store transaction.
 //
-// Commands queue; up to Concurrency of their callers at a time lead: a
-// leader takes up to MaxBatch queued commands, runs them one after another
-// in one Store.Update over the union of their accounts, and hands its role
-// to a waiting caller once its own command is done. A lone command runs at
-// once in a batch of one, so group commit costs nothing without contention;
-// under contention one durable commit carries many commands.
+// Commands queue in one of Concurrency lanes, chosen by the first SKU they
+// lock, so that the commands of one SKU always meet in the same lane. In
+// each lane one caller at a time leads: it takes up to MaxBatch queued
+// commands, runs them one after another in one Store.Update over the union
+// of their accounts, and hands its role to a waiting caller once its own
+// command is done. A lone command runs at once in a batch of one, so group
+// commit costs nothing without contention; under contention one durable
+// commit carries many commands. One batch at a time per lane is what a hot
+// SKU wants: two batches of it would only wait for each other's locks
+// (measured on PostgreSQL: 46,000 reservations/s with one batch in flight,
+// 34,500 with two, 21,000 with four); the lanes let other SKUs proceed.
 //
 // Each command in a batch still succeeds or fails on its own: a command
 // that is refused (a shortage, an ended reservation, bad input found in the
@@ -29,16 +34,23 @@ type GroupCommit struct {
 	Disabled bool
 	// MaxBatch caps the commands in one transaction. Default 256.
 	MaxBatch int
-	// Concurrency caps the batches in flight at once. Default 4; 1 suits
-	// a store with a single writer (SQLite); about the connection pool's
-	// size suits PostgreSQL with many SKUs.
+	// Concurrency is the number of lanes, which caps the batches in
+	// flight at once. Default 4; 1 suits a store with a single writer
+	// (SQLite); up to the connection pool's size suits PostgreSQL with
+	// many SKUs.
 	Concurrency int
 }
 
+// batcher routes commands to lanes.
 type batcher struct {
+	lanes []lane
+}
+
+// lane batches the commands routed to it, one batch at a time.
+type lane struct {
 	store       Store
 	maxBatch    int
-	concurrency int
+	concurrency int // leaders at once: 1
 
 	mu      sync.Mutex
 	queue   []*pending
@@ -61,18 +73,35 @@ type pending struct {
 var pendingPool = sync.Pool{New: func() any { return &pending{wake: make(chan bool, 2)} }}
 
 func newBatcher(store Store, gc GroupCommit) *batcher {
-	b := &batcher{store: store, maxBatch: gc.MaxBatch, concurrency: gc.Concurrency}
-	if b.maxBatch <= 0 {
-		b.maxBatch = 256
+	maxBatch, n := gc.MaxBatch, gc.Concurrency
+	if maxBatch <= 0 {
+		maxBatch = 256
 	}
-	if b.concurrency <= 0 {
-		b.concurrency = 4
+	if n <= 0 {
+		n = 4
+	}
+	b := &batcher{lanes: make([]lane, n)}
+	for i := range b.lanes {
+		b.lanes[i] = lane{store: store, maxBatch: maxBatch, concurrency: 1}
 	}
 	return b
 }
 
-// do runs fn (holding locks on keys) in a batch and returns its error.
+// do runs fn (holding locks on keys, which are sorted) in a batch of the
+// lane of its first SKU and returns its error.
 func (b *batcher) do(ctx context.Context, keys []Account, fn func(Tx) error) error {
+	i := 0
+	if len(b.lanes) > 1 && len(keys) > 0 {
+		h := uint32(2166136261) // FNV-1a
+		for _, c := range []byte(keys[0].SKU) {
+			h = (h ^ uint32(c)) * 16777619
+		}
+		i = int(h % uint32(len(b.lanes)))
+	}
+	return b.lanes[i].do(ctx, keys, fn)
+}
+
+func (b *lane) do(ctx context.Context, keys []Account, fn func(Tx) error) error {
 	p := pendingPool.Get().(*pending)
 	p.keys, p.fn, p.err, p.promoted = keys, fn, nil, false
 	b.mu.Lock()
@@ -105,7 +134,7 @@ func (b *batcher) do(ctx context.Context, keys []Account, fn func(Tx) error) err
 // runBatch takes a batch from the queue and runs it. It returns true when
 // own is done; then it has given up its leadership, to a waiting command if
 // there is one.
-func (b *batcher) runBatch(ctx context.Context, own *pending) bool {
+func (b *lane) runBatch(ctx context.Context, own *pending) bool {
 	b.mu.Lock()
 	n := min(len(b.queue), b.maxBatch)
 	batch := slices.Clone(b.queue[:n])
@@ -154,7 +183,7 @@ func (b *batcher) runBatch(ctx context.Context, own *pending) bool {
 }
 
 // exec runs a batch in one store transaction.
-func (b *batcher) exec(ctx context.Context, batch []*pending) {
+func (b *lane) exec(ctx context.Context, batch []*pending) {
 	keys := batch[0].keys
 	if len(batch) > 1 {
 		keys = nil
