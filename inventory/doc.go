@@ -93,17 +93,23 @@
 // The logic lives once, here; a [Store] gives the ledger atomic, isolated
 // read-modify-write transactions over the accounts a command names (locked
 // in sorted order so that two multi-line commands cannot deadlock) and keeps
-// what they write. Adapters live under storage/ (storage/memory today) and
-// are correct when they pass storage/storagetest.
+// what they write. Adapters live under storage/ (memory, sqlite, postgres)
+// and are correct when they pass storage/storagetest.
+//
+// # Group commit
+//
+// Concurrent commands are batched into one store transaction (see
+// [GroupCommit]), so that one durable commit carries many reservations of a
+// hot SKU. Each command still succeeds or fails on its own: every command
+// is checked before it writes anything, so a shortage leaves its neighbours
+// in the batch untouched. Batching lives here, once, and serves every
+// adapter.
 //
 // A Ledger caches the definitions of locations, channels and SKUs, and
 // orders changes of locations and channels after the commands in flight.
 // Several processes may share one database, but a definition made by one is
 // seen by the others only after [Ledger.Reload]; safety stocks are read from
 // the store in each transaction and need no reload.
-//
-// Not built yet: the SQLite and PostgreSQL adapters and group commit of
-// concurrent commands into one store transaction are the next issue's work.
 //
 // # Errors
 //
