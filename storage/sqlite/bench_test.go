@@ -1,0 +1,128 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/storage/sqlite"
+	"github.com/omnikit/omnikit/storage/storagetest"
+)
+
+// BenchmarkInventory runs the shared inventory benchmarks on a file
+// database with synchronous NORMAL, each next to its in-memory baseline.
+func BenchmarkInventory(b *testing.B) {
+	storagetest.BenchmarkInventory(b, fileHarness(&sqlite.Options{Synchronous: sqlite.SynchronousNormal}))
+}
+
+// hotCallers is the number of concurrent callers of BenchmarkHotSKU.
+const hotCallers = 200
+
+// BenchmarkHotSKU: 200 concurrent callers reserve 1 unit each of one hot
+// SKU, through the ledger (whose group commit batches them into shared
+// transactions) and through a naive baseline in the same database: one
+// transaction per reservation, BEGIN IMMEDIATE; SELECT; UPDATE; INSERT;
+// COMMIT, on one connection (more connections only add lock waits: SQLite
+// has one writer).
+func BenchmarkHotSKU(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		sync sqlite.Synchronous
+	}{{"normal", sqlite.SynchronousNormal}, {"full", sqlite.SynchronousFull}} {
+		b.Run("ledger/"+mode.name, func(b *testing.B) {
+			ctx := context.Background()
+			s := openFile(b, filepath.Join(b.TempDir(), "hot.db"), &sqlite.Options{Synchronous: mode.sync})
+			l, err := inventory.New(ctx, s, &inventory.Options{GroupCommit: inventory.GroupCommit{Concurrency: 1}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
+				b.Fatal(err)
+			}
+			if err := l.DefineSKUs(ctx, "HOT"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "HOT", Qty: inventory.MaxQty}}}); err != nil {
+				b.Fatal(err)
+			}
+			line := []inventory.LocatedLine{{SKU: "HOT", Location: "wh", Qty: 1}}
+			hotLoop(b, func() error {
+				_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: line})
+				return err
+			})
+		})
+		b.Run("naive/"+mode.name, func(b *testing.B) {
+			ctx := context.Background()
+			path := filepath.Join(b.TempDir(), "hot.db")
+			openFile(b, path, &sqlite.Options{Synchronous: mode.sync}) // the same kind of database file
+			db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous("+mode.sync.String()+")")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { db.Close() })
+			db.SetMaxOpenConns(1)
+			if _, err := db.ExecContext(ctx, `
+				CREATE TABLE naive_stock (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL);
+				CREATE TABLE naive_reservations (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, qty INTEGER NOT NULL);
+				INSERT INTO naive_stock VALUES ('HOT', `+strconv.FormatInt(inventory.MaxQty, 10)+`)`); err != nil {
+				b.Fatal(err)
+			}
+			hotLoop(b, func() error { return naiveReserve(ctx, db, "HOT", 1) })
+		})
+	}
+}
+
+func naiveReserve(ctx context.Context, db *sql.DB, sku string, q int64) error {
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE, from _txlock
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var qty int64
+	if err := tx.QueryRowContext(ctx, `SELECT qty FROM naive_stock WHERE sku = ?`, sku).Scan(&qty); err != nil {
+		return err
+	}
+	if qty < q {
+		return inventory.ErrInsufficientStock
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE naive_stock SET qty = qty - ? WHERE sku = ?`, q, sku); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO naive_reservations (sku, qty) VALUES (?, ?)`, sku, q); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// hotLoop runs op b.N times from hotCallers goroutines and reports
+// reservations per second.
+func hotLoop(b *testing.B, op func() error) {
+	b.ReportAllocs()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	b.ResetTimer()
+	for range hotCallers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				if err := op(); err != nil {
+					failed.CompareAndSwap(nil, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+}
