@@ -12,20 +12,22 @@
 //
 // # Package map
 //
-// Status at this stage: inventory and storage/memory (with the
-// storage/storagetest suite they are checked against) are being built.
-// routing, orders, catalog, customer, returns, storage/sqlite and
-// storage/postgres are planned and not yet built; the list below says what
-// each is meant to hold.
+// Status at this stage: inventory and its three storage adapters (memory,
+// SQLite, PostgreSQL, all checked by the storage/storagetest suite) are
+// built. routing, orders, catalog, customer and returns are planned and not
+// yet built; the list below says what each is meant to hold.
 //
-//   - inventory (being built): the unified stock ledger. Stock is a
-//     double-entry ledger of units over (SKU, location, bucket) accounts,
-//     with reservations that expire exactly, availability to promise per
-//     location and per channel, and a change feed.
-//   - storage/memory (being built): an in-memory store for tests, examples
-//     and small deployments.
-//   - storage/storagetest (being built): the conformance suite that every
-//     storage adapter runs.
+//   - inventory (built): the unified stock ledger. Stock is a double-entry
+//     ledger of units over (SKU, location, bucket) accounts, with
+//     reservations that expire exactly, availability to promise per
+//     location and per channel, a change feed, and group commit of
+//     concurrent commands.
+//   - storage/memory (built): an in-memory store for tests, examples and
+//     services that rebuild their state at start.
+//   - storage/sqlite (built): the embedded default, pure Go.
+//   - storage/postgres (built): PostgreSQL through pgx.
+//   - storage/storagetest (built): the conformance suite that every storage
+//     adapter runs.
 //   - routing (planned, not yet built): fulfilment sourcing; turns an order's
 //     lines and destination into a plan of which location ships what.
 //   - orders (planned, not yet built): the order management system; orders
@@ -37,9 +39,7 @@
 //     identity resolution and consent.
 //   - returns (planned, not yet built): returns started and finished on any
 //     channel, policies, inspection, disposition and exact refunds.
-//   - storage/sqlite and storage/postgres (planned, not yet built): SQL
-//     adapters that pass storage/storagetest.
-//   - examples (being built): runnable reference programs, such as
+//   - examples (built: examples/unifiedstock): runnable reference programs, such as
 //     examples/unifiedstock, each with a test that checks its output.
 //
 // Domain packages depend only on this package and on each other in one
