@@ -1,0 +1,592 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/omnikit/omnikit"
+)
+
+// Condition selects a strategy for a request. It must be pure; a panic
+// counts as "does not match".
+type Condition interface {
+	// Name is the condition's stable name.
+	Name() string
+	// Match reports whether the strategy applies to r.
+	Match(r *Request) bool
+}
+
+// ChannelIs matches requests on one of the channels.
+type ChannelIs []omnikit.ChannelID
+
+// Name returns "channel".
+func (ChannelIs) Name() string { return "channel" }
+
+// Match implements Condition.
+func (c ChannelIs) Match(r *Request) bool { return slices.Contains(c, r.Channel) }
+
+// MethodIs matches requests with one of the delivery methods.
+type MethodIs []Method
+
+// Name returns "method".
+func (MethodIs) Name() string { return "method" }
+
+// Match implements Condition.
+func (m MethodIs) Match(r *Request) bool { return slices.Contains(m, r.Delivery.Method) }
+
+// Strategy is one way to route: conditions, filters, rankers, a solver and
+// a split policy. A profile is the ordered list of strategies given to New:
+// the first matching strategy runs; if it cannot fulfil completely it runs
+// again with its soft filters relaxed, then the next matching strategy
+// runs.
+type Strategy struct {
+	// Name identifies the strategy in decisions; required and unique.
+	Name string
+	// When lists conditions that must all match; empty matches always.
+	When []Condition
+	// Filters run in order; the first rejection is the location's reason.
+	// Wrap a filter with Soft to make it relaxable.
+	Filters []Filter
+	// Rankers give the ranker keys, compared in order after distance.
+	Rankers []Ranker
+	// Solver searches plans; nil means Tiered.
+	Solver Solver
+	// Policy is the split policy.
+	Policy SplitPolicy
+	// Budget is the solver's work budget in nodes; 0 means DefaultBudget.
+	Budget int64
+}
+
+// DefaultStrategy returns the built-in strategy: capability, stock and
+// capacity filters, priority then highest-stock rankers, the Tiered solver,
+// line splitting allowed, partial plans accepted, no shipment cap.
+func DefaultStrategy() Strategy {
+	return Strategy{
+		Name:    "default",
+		Filters: []Filter{CapabilityFilter{}, StockFilter{}, CapacityFilter{}},
+		Rankers: []Ranker{PriorityRanker{}, StockRanker{}},
+		Solver:  Tiered{},
+		Policy:  SplitPolicy{AllowLineSplit: true, AllowPartial: true},
+	}
+}
+
+// Engine routes requests. It is immutable after New and safe for
+// concurrent use.
+type Engine struct {
+	strategies []Strategy
+}
+
+// New returns an engine for the strategies, tried in order. With no
+// strategy it uses DefaultStrategy. It returns a *ConfigError for an empty
+// or duplicate name, a nil filter or ranker, or a negative cap or budget.
+func New(strategies ...Strategy) (*Engine, error) {
+	if len(strategies) == 0 {
+		strategies = []Strategy{DefaultStrategy()}
+	}
+	e := &Engine{}
+	seen := map[string]bool{}
+	for _, s := range strategies {
+		switch {
+		case s.Name == "":
+			return nil, &ConfigError{Reason: "empty strategy name"}
+		case seen[s.Name]:
+			return nil, &ConfigError{Strategy: s.Name, Reason: "duplicate strategy name"}
+		case s.Policy.MaxShipments < 0 || s.Budget < 0:
+			return nil, &ConfigError{Strategy: s.Name, Reason: "negative MaxShipments or Budget"}
+		case slices.Contains(s.Filters, nil):
+			return nil, &ConfigError{Strategy: s.Name, Reason: "nil filter"}
+		case slices.Contains(s.Rankers, nil):
+			return nil, &ConfigError{Strategy: s.Name, Reason: "nil ranker"}
+		}
+		seen[s.Name] = true
+		s.When = slices.Clone(s.When)
+		s.Filters = slices.Clone(s.Filters)
+		s.Rankers = slices.Clone(s.Rankers)
+		if s.Solver == nil {
+			s.Solver = Tiered{}
+		}
+		e.strategies = append(e.strategies, s)
+	}
+	return e, nil
+}
+
+// Status is the outcome of a decision.
+type Status string
+
+// Statuses.
+const (
+	// Complete: every unit is allocated.
+	Complete Status = "complete"
+	// Partial: some units are allocated, the rest are in Unfulfilled.
+	Partial Status = "partial"
+	// Unfulfillable: no acceptable plan; nothing is allocated.
+	Unfulfillable Status = "unfulfillable"
+)
+
+// CandidateStatus is the one status each candidate location gets.
+type CandidateStatus string
+
+// Candidate statuses.
+const (
+	// Used: the location ships part of the plan (reason "used").
+	Used CandidateStatus = "used"
+	// Unused: eligible but not in the plan ("not_needed", "stock.none",
+	// "plan.unfulfillable").
+	Unused CandidateStatus = "unused"
+	// Filtered: rejected by a filter, an exclusion or a plug-in panic.
+	Filtered CandidateStatus = "filtered"
+)
+
+// CodeUnfulfillable is the reason of eligible locations when no acceptable
+// plan exists.
+const CodeUnfulfillable = "plan.unfulfillable"
+
+// Shortfall codes.
+const (
+	// CodeStockShort: the eligible locations do not hold enough units.
+	CodeStockShort = "stock.short"
+	// CodePolicyLimit: the units exist but the split policy forbids using
+	// them (shipment cap, whole lines, or no partial plans).
+	CodePolicyLimit = "policy.limit"
+)
+
+// Allocation is Qty units of a line served by a location.
+type Allocation struct {
+	// Line is the line id.
+	Line string
+	// SKU is the line's SKU.
+	SKU omnikit.SKU
+	// Location serves the units.
+	Location omnikit.LocationID
+	// Qty is the number of units, > 0.
+	Qty int64
+}
+
+// Shortfall is Qty units of a line left unfulfilled, with a reason code.
+type Shortfall struct {
+	// Line is the line id.
+	Line string
+	// SKU is the line's SKU.
+	SKU omnikit.SKU
+	// Qty is the number of units unfulfilled.
+	Qty int64
+	// Code is CodeStockShort or CodePolicyLimit.
+	Code string
+}
+
+// Candidate is the trace of one candidate location.
+type Candidate struct {
+	// Location is the location id.
+	Location omnikit.LocationID
+	// Status is exactly one of Used, Unused, Filtered.
+	Status CandidateStatus
+	// Reason is the one reason for the status.
+	Reason Reason
+	// Units is the number of units allocated (Used only).
+	Units int64
+	// DistanceMeters is the distance to the destination.
+	DistanceMeters int64
+	// Keys are the ranker keys (absent when filtered).
+	Keys []int64
+}
+
+// Attempt records one strategy run.
+type Attempt struct {
+	// Strategy is the strategy's name.
+	Strategy string
+	// Relaxed lists the soft filters that were dropped for this run.
+	Relaxed []string
+	// Status is the run's outcome.
+	Status Status
+	// Objective is the run's plan objective.
+	Objective Objective
+}
+
+// Decision is the result of routing one request.
+type Decision struct {
+	// Status is the outcome.
+	Status Status
+	// Strategy names the strategy whose plan was chosen.
+	Strategy string
+	// Solver names the solver that produced the plan.
+	Solver string
+	// Relaxed lists the soft filters relaxed for the chosen plan.
+	Relaxed []string
+	// Allocations is the plan, sorted by line id then location id.
+	Allocations []Allocation
+	// Unfulfilled lists what is not served, sorted by line id.
+	Unfulfilled []Shortfall
+	// Objective is the chosen plan's objective values.
+	Objective Objective
+	// RunnerUp is the best plan found with a different location set, or
+	// nil when the solver found none.
+	RunnerUp *Objective
+	// Certificate says whether the plan is proven optimal, or gives a
+	// lower bound on shipments.
+	Certificate Certificate
+	// Candidates has one entry per candidate location, sorted by id.
+	Candidates []Candidate
+	// Attempts lists every strategy run, in order.
+	Attempts []Attempt
+}
+
+// WhyNot returns the reason a location was not used: its candidate reason
+// (filter, exclusion, "not_needed"...), "used" when it was used, or
+// "scope.out" when it was not a candidate.
+func (d *Decision) WhyNot(id omnikit.LocationID) Reason {
+	i, ok := slices.BinarySearchFunc(d.Candidates, id, func(c Candidate, id omnikit.LocationID) int {
+		return cmpStr(string(c.Location), string(id))
+	})
+	if !ok {
+		return Reason{Code: CodeOutOfScope, Rule: "scope"}
+	}
+	return d.Candidates[i].Reason
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Route routes one request over the network snapshot. It returns a typed
+// error (ErrInvalidRequest, ErrInvalidPlan, ErrPluginPanic) or a decision;
+// an unfulfillable request is a decision, not an error.
+func (e *Engine) Route(ctx context.Context, n *Network, r Request) (Decision, error) {
+	if n == nil {
+		return Decision{}, &RequestError{Field: "Network", Reason: "nil network"}
+	}
+	c, err := r.canonicalize(n)
+	if err != nil {
+		return Decision{}, err
+	}
+	var best *Decision
+	var attempts []Attempt
+	for si := range e.strategies {
+		s := &e.strategies[si]
+		if !matches(s, c.req) {
+			continue
+		}
+		for _, relax := range []bool{false, true} {
+			if relax && !slices.ContainsFunc(s.Filters, isSoft) {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return Decision{}, err
+			}
+			d, err := e.attempt(n, c, s, relax)
+			if err != nil {
+				return Decision{}, err
+			}
+			attempts = append(attempts, Attempt{Strategy: s.Name, Relaxed: d.Relaxed, Status: d.Status, Objective: d.Objective})
+			if best == nil || better(&d, best) {
+				dd := d
+				best = &dd
+			}
+			if d.Status == Complete {
+				best.Attempts = attempts
+				return *best, nil
+			}
+		}
+	}
+	if best == nil {
+		return Decision{}, &RequestError{Field: "Request", Reason: "no strategy matches"}
+	}
+	best.Attempts = attempts
+	return *best, nil
+}
+
+func better(a, b *Decision) bool {
+	ra, rb := statusRank(a.Status), statusRank(b.Status)
+	if ra != rb {
+		return ra < rb
+	}
+	return a.Objective.Unfulfilled < b.Objective.Unfulfilled
+}
+
+func statusRank(s Status) int {
+	switch s {
+	case Complete:
+		return 0
+	case Partial:
+		return 1
+	}
+	return 2
+}
+
+func matches(s *Strategy, r *Request) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	for _, w := range s.When {
+		if !w.Match(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// prepared is a strategy's view of a request: traces and the Problem.
+type prepared struct {
+	p       *Problem
+	ctx     *Context
+	traces  []Candidate // one per scoped location, by id
+	traceOf []int       // problem candidate -> trace index
+	relaxed []string
+	short   []int64 // eligible units per SKU
+}
+
+func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *prepared {
+	ctx := &Context{Request: c.req, SKUs: c.skus, Demand: make([]int64, len(c.skus)), net: n, dist: make([]int64, len(n.sites))}
+	for i := range ctx.dist {
+		ctx.dist[i] = -1
+	}
+	for i, l := range c.lines {
+		ctx.Demand[c.lineSKU[i]] += l.Qty
+	}
+	ctx.useful = make([]int64, len(n.sites))
+	for k, sku := range c.skus {
+		for _, h := range n.holders[sku] {
+			ctx.useful[h.site] += min(h.qty, ctx.Demand[k])
+		}
+	}
+	pr := &prepared{ctx: ctx, p: &Problem{Policy: s.Policy, SKUs: c.skus, Budget: s.Budget}}
+	for i, l := range c.lines {
+		pr.p.Lines = append(pr.p.Lines, ProblemLine{ID: l.ID, SKU: c.lineSKU[i], Qty: l.Qty})
+	}
+	if relax {
+		for _, f := range s.Filters {
+			if isSoft(f) {
+				pr.relaxed = append(pr.relaxed, f.Name())
+			}
+		}
+	}
+	row := make([]int, len(n.sites)) // site -> problem candidate + 1
+	pr.traces = make([]Candidate, 0, len(c.scope))
+	pr.p.Candidates = make([]ProblemCandidate, 0, len(c.scope))
+	pr.traceOf = make([]int, 0, len(c.scope))
+	stockBuf := make([]int64, len(c.scope)*len(c.skus))
+	keyBuf := make([]int64, len(c.scope)*len(s.Rankers))
+	for _, si := range c.scope {
+		site := &n.sites[si]
+		tr := Candidate{Location: site.Location.ID, DistanceMeters: ctx.DistanceMeters(site)}
+		if r, ok := c.exclude[si]; ok {
+			tr.Status, tr.Reason = Filtered, r
+			pr.traces = append(pr.traces, tr)
+			continue
+		}
+		if v, ok := runFilters(ctx, site, s.Filters, relax); !ok {
+			tr.Status, tr.Reason = Filtered, v
+			pr.traces = append(pr.traces, tr)
+			continue
+		}
+		if ctx.useful[si] == 0 {
+			// Holds nothing of the order: it can never be used.
+			tr.Status, tr.Reason = Unused, Reason{Code: CodeStockNone, Rule: "stock"}
+			pr.traces = append(pr.traces, tr)
+			continue
+		}
+		keys, r, ok := runRankers(ctx, site, s.Rankers, keyBuf[:len(s.Rankers):len(s.Rankers)])
+		if !ok {
+			tr.Status, tr.Reason = Filtered, r
+			pr.traces = append(pr.traces, tr)
+			continue
+		}
+		tr.Keys = keys
+		tr.Status, tr.Reason = Unused, Reason{Code: CodeStockNone, Rule: "stock"}
+		pr.traces = append(pr.traces, tr)
+		pr.p.Candidates = append(pr.p.Candidates, ProblemCandidate{
+			Location: site.Location.ID, Stock: stockBuf[:len(c.skus):len(c.skus)],
+			DistanceMeters: tr.DistanceMeters, Keys: keys, Priority: site.Priority,
+		})
+		pr.traceOf = append(pr.traceOf, len(pr.traces)-1)
+		stockBuf = stockBuf[len(c.skus):]
+		keyBuf = keyBuf[len(s.Rankers):]
+		row[si] = len(pr.p.Candidates)
+	}
+	pr.short = make([]int64, len(c.skus))
+	for k, sku := range c.skus {
+		for _, h := range n.holders[sku] {
+			if j := row[h.site]; j > 0 {
+				pr.p.Candidates[j-1].Stock[k] = h.qty
+				pr.short[k] += h.qty
+				pr.traces[pr.traceOf[j-1]].Reason = Reason{Code: CodeNotNeeded, Rule: "solver"}
+			}
+		}
+	}
+	pr.p.prepare()
+	return pr
+}
+
+func runFilters(ctx *Context, s *Site, fs []Filter, relax bool) (r Reason, ok bool) {
+	var name string
+	defer func() {
+		if v := recover(); v != nil {
+			r, ok = Reason{Code: CodePluginPanic, Rule: name}, false
+		}
+	}()
+	for _, f := range fs {
+		soft := isSoft(f)
+		if relax && soft {
+			continue
+		}
+		name = f.Name()
+		if v := f.Check(ctx, s); !v.Pass {
+			v.Reason.Soft = soft
+			if v.Reason.Rule == "" {
+				v.Reason.Rule = name
+			}
+			if v.Reason.Code == "" {
+				v.Reason.Code = "filter.rejected"
+			}
+			return v.Reason, false
+		}
+	}
+	return Reason{}, true
+}
+
+func runRankers(ctx *Context, s *Site, rs []Ranker, keys []int64) (_ []int64, r Reason, ok bool) {
+	var name string
+	defer func() {
+		if v := recover(); v != nil {
+			r, ok = Reason{Code: CodePluginPanic, Rule: name}, false
+		}
+	}()
+	for i, rk := range rs {
+		name = rk.Name()
+		keys[i] = rk.Rank(ctx, s)
+	}
+	return keys, Reason{}, true
+}
+
+func solve(sv Solver, p *Problem) (sol Solution, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Plugin: sv.Name(), Value: v}
+		}
+	}()
+	return sv.Solve(p), nil
+}
+
+// check validates a plan against stock, lines and policy.
+func check(p *Problem, as []Assignment) error {
+	got := make([]int64, len(p.Lines))
+	parts := make([]int, len(p.Lines))
+	used := map[[2]int]int64{}
+	locs := map[int]bool{}
+	for _, a := range as {
+		if a.Line < 0 || a.Line >= len(p.Lines) {
+			return fmt.Errorf("line index %d out of range", a.Line)
+		}
+		if a.Candidate < 0 || a.Candidate >= len(p.Candidates) {
+			return fmt.Errorf("candidate index %d out of range (not a candidate)", a.Candidate)
+		}
+		if a.Qty <= 0 {
+			return fmt.Errorf("non-positive quantity %d", a.Qty)
+		}
+		l := p.Lines[a.Line]
+		got[a.Line] += a.Qty
+		parts[a.Line]++
+		k := [2]int{a.Candidate, l.SKU}
+		used[k] += a.Qty
+		if used[k] > p.Candidates[a.Candidate].Stock[l.SKU] {
+			return fmt.Errorf("location %s: %d units of %s > %d available", p.Candidates[a.Candidate].Location, used[k], p.SKUs[l.SKU], p.Candidates[a.Candidate].Stock[l.SKU])
+		}
+		locs[a.Candidate] = true
+	}
+	for i, l := range p.Lines {
+		if got[i] > l.Qty {
+			return fmt.Errorf("line %s: %d units > %d ordered", l.ID, got[i], l.Qty)
+		}
+		if !p.Policy.AllowLineSplit && (parts[i] > 1 || (parts[i] == 1 && got[i] != l.Qty)) {
+			return fmt.Errorf("line %s is split but the policy forbids it", l.ID)
+		}
+	}
+	if k := p.Policy.MaxShipments; k > 0 && len(locs) > k {
+		return fmt.Errorf("%d shipments > %d allowed", len(locs), k)
+	}
+	return nil
+}
+
+func (e *Engine) attempt(n *Network, c *canonical, s *Strategy, relax bool) (Decision, error) {
+	pr := e.prepare(n, c, s, relax)
+	p := pr.p
+	sol, err := solve(s.Solver, p)
+	if err != nil {
+		return Decision{}, err
+	}
+	if err := check(p, sol.Assignments); err != nil {
+		return Decision{}, &PlanError{Solver: s.Solver.Name(), Reason: err.Error()}
+	}
+	d := Decision{Strategy: s.Name, Solver: s.Solver.Name(), Relaxed: pr.relaxed, Certificate: sol.Certificate}
+	d.Objective = p.Score(sol.Assignments)
+	status := Complete
+	if d.Objective.Unfulfilled > 0 {
+		status = Partial
+		if !s.Policy.AllowPartial || len(sol.Assignments) == 0 {
+			status = Unfulfillable
+		}
+	}
+	d.Status = status
+	if status == Unfulfillable {
+		sol.Assignments = nil
+		d.Objective = p.Score(nil)
+	}
+	if len(sol.RunnerUp) > 0 && status != Unfulfillable {
+		ru := p.Score(p.Assign(sol.RunnerUp))
+		if !slices.Equal(ru.Locations, d.Objective.Locations) {
+			d.RunnerUp = &ru
+		}
+	}
+	served := make([]int64, len(p.Lines))
+	units := map[int]int64{}
+	for _, a := range sol.Assignments {
+		l := p.Lines[a.Line]
+		d.Allocations = append(d.Allocations, Allocation{Line: l.ID, SKU: p.SKUs[l.SKU], Location: p.Candidates[a.Candidate].Location, Qty: a.Qty})
+		served[a.Line] += a.Qty
+		units[a.Candidate] += a.Qty
+	}
+	slices.SortFunc(d.Allocations, func(a, b Allocation) int {
+		if c := cmpStr(a.Line, b.Line); c != 0 {
+			return c
+		}
+		return cmpStr(string(a.Location), string(b.Location))
+	})
+	// Shortfalls: a SKU whose eligible stock is below demand is short.
+	need := slices.Clone(pr.short)
+	for i, l := range p.Lines {
+		need[l.SKU] -= l.Qty
+		_ = i
+	}
+	for i, l := range p.Lines {
+		if u := l.Qty - served[i]; u > 0 {
+			code := CodePolicyLimit
+			if need[l.SKU] < 0 {
+				code = CodeStockShort
+			}
+			d.Unfulfilled = append(d.Unfulfilled, Shortfall{Line: l.ID, SKU: p.SKUs[l.SKU], Qty: u, Code: code})
+		}
+	}
+	for _, ci := range slices.Sorted(maps.Keys(units)) {
+		tr := &pr.traces[pr.traceOf[ci]]
+		tr.Status, tr.Units = Used, units[ci]
+		tr.Reason = Reason{Code: CodeUsed, Rule: "solver"}
+	}
+	if status == Unfulfillable {
+		for i := range pr.traces {
+			if pr.traces[i].Status == Unused && pr.traces[i].Reason.Code == CodeNotNeeded {
+				pr.traces[i].Reason = Reason{Code: CodeUnfulfillable, Rule: "policy"}
+			}
+		}
+	}
+	d.Candidates = pr.traces
+	return d, nil
+}

@@ -1,0 +1,146 @@
+package routing
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/inventory"
+)
+
+// Site is one location of a network snapshot: the inventory location with
+// what routing needs to know about it now.
+type Site struct {
+	// Location is the location (id, type, coordinates, capabilities).
+	Location inventory.Location
+	// Priority orders locations for the priority ranker and the priority
+	// fill baseline; lower is preferred.
+	Priority int64
+	// Capacity is the number of units the location can prepare in the
+	// current period; 0 means unlimited.
+	Capacity int64
+	// Workload is the number of units already being prepared.
+	Workload int64
+	// Market is a free-form market or region code, for MarketRanker.
+	Market string
+	// Stock holds the units available to promise per SKU. A SKU missing
+	// from the map has 0 units. The map is read, never written.
+	Stock map[omnikit.SKU]int64
+	// SafetyStock holds back units per SKU from every promise: routing
+	// sees max(0, Stock - SafetyStock). Nil means none.
+	SafetyStock map[omnikit.SKU]int64
+
+	idx int // position in the network + 1; 0 when not from a Network
+}
+
+// holding is one (site, units) entry of the per-SKU index.
+type holding struct {
+	site int
+	qty  int64
+}
+
+// Network is an immutable, indexed snapshot of locations and stock. Build it
+// once with NewNetwork and share it across goroutines and calls.
+type Network struct {
+	sites   []Site // sorted by location id
+	byID    map[omnikit.LocationID]int
+	holders map[omnikit.SKU][]holding // sorted by site index, qty > 0
+}
+
+// NewNetwork validates and indexes sites. It returns a *NetworkError
+// (ErrInvalidNetwork) for an invalid or duplicate location id, an invalid
+// location type, non-finite or out-of-range coordinates, negative stock,
+// capacity or workload. The sites are copied; their Stock maps are shared
+// and must not be modified afterwards.
+func NewNetwork(sites []Site) (*Network, error) {
+	n := &Network{
+		sites:   slices.Clone(sites),
+		byID:    make(map[omnikit.LocationID]int, len(sites)),
+		holders: map[omnikit.SKU][]holding{},
+	}
+	slices.SortStableFunc(n.sites, func(a, b Site) int {
+		return strings.Compare(string(a.Location.ID), string(b.Location.ID))
+	})
+	for i := range n.sites {
+		s := &n.sites[i]
+		id := string(s.Location.ID)
+		if err := s.Location.ID.Validate(); err != nil {
+			return nil, &NetworkError{Location: id, Reason: err.Error()}
+		}
+		if i > 0 && n.sites[i-1].Location.ID == s.Location.ID {
+			return nil, &NetworkError{Location: id, Reason: "duplicate location id"}
+		}
+		if !s.Location.Type.Valid() {
+			return nil, &NetworkError{Location: id, Reason: fmt.Sprintf("invalid location type %q", s.Location.Type)}
+		}
+		if err := s.Location.Geo.Validate(); err != nil {
+			return nil, &NetworkError{Location: id, Reason: err.Error()}
+		}
+		if s.Capacity < 0 || s.Workload < 0 {
+			return nil, &NetworkError{Location: id, Reason: "negative capacity or workload"}
+		}
+		n.byID[s.Location.ID] = i
+		s.idx = i + 1
+	}
+	// Index stock per SKU; the SKU keys are sorted so that no decision ever
+	// depends on map iteration order.
+	for i := range n.sites {
+		s := &n.sites[i]
+		skus := make([]omnikit.SKU, 0, len(s.Stock))
+		for k := range s.Stock {
+			skus = append(skus, k)
+		}
+		slices.Sort(skus)
+		for _, k := range skus {
+			q := s.Stock[k]
+			if q < 0 {
+				return nil, &NetworkError{Location: string(s.Location.ID), Reason: fmt.Sprintf("negative stock %d of %q", q, k)}
+			}
+			if ss := s.SafetyStock[k]; ss < 0 {
+				return nil, &NetworkError{Location: string(s.Location.ID), Reason: fmt.Sprintf("negative safety stock %d of %q", ss, k)}
+			} else {
+				q = max(0, q-ss)
+			}
+			if q > 0 {
+				n.holders[k] = append(n.holders[k], holding{site: i, qty: q})
+			}
+		}
+	}
+	return n, nil
+}
+
+// Len returns the number of locations.
+func (n *Network) Len() int { return len(n.sites) }
+
+// Site returns the location with the given id.
+func (n *Network) Site(id omnikit.LocationID) (Site, bool) {
+	i, ok := n.byID[id]
+	if !ok {
+		return Site{}, false
+	}
+	return n.sites[i], true
+}
+
+// Sites returns a copy of the locations, sorted by id.
+func (n *Network) Sites() []Site { return slices.Clone(n.sites) }
+
+// Available returns the units of sku that routing may promise at the
+// location (stock less safety stock, never below 0), 0 when the location or
+// SKU is unknown.
+func (n *Network) Available(id omnikit.LocationID, sku omnikit.SKU) int64 {
+	i, ok := n.byID[id]
+	if !ok {
+		return 0
+	}
+	return n.sites[i].available(sku)
+}
+
+func (s *Site) available(sku omnikit.SKU) int64 {
+	return max(0, s.Stock[sku]-s.SafetyStock[sku])
+}
+
+func validGeo(p omnikit.GeoPoint) bool {
+	return p.Validate() == nil && !math.IsNaN(p.Lat)
+}

@@ -1,0 +1,360 @@
+package routing
+
+import (
+	"slices"
+
+	"github.com/omnikit/omnikit"
+)
+
+// SplitPolicy says how a plan may split an order.
+type SplitPolicy struct {
+	// MaxShipments caps the number of locations used; 0 means no cap.
+	MaxShipments int
+	// AllowLineSplit lets the units of one line come from several
+	// locations; when false each line is served whole by one location.
+	AllowLineSplit bool
+	// AllowPartial accepts a plan that leaves units unfulfilled; when
+	// false such a plan is reported Unfulfillable with no allocations.
+	AllowPartial bool
+}
+
+// ProblemLine is one line of a Problem.
+type ProblemLine struct {
+	// ID is the line id.
+	ID string
+	// SKU indexes Problem.SKUs.
+	SKU int
+	// Qty is the ordered quantity.
+	Qty int64
+}
+
+// ProblemCandidate is one eligible location of a Problem.
+type ProblemCandidate struct {
+	// Location is the location id.
+	Location omnikit.LocationID
+	// Stock is the available units per SKU, parallel to Problem.SKUs.
+	Stock []int64
+	// DistanceMeters is the distance to the destination.
+	DistanceMeters int64
+	// Keys are the ranker keys, in ranker order (lower is better).
+	Keys []int64
+	// Priority is the location's Site.Priority.
+	Priority int64
+}
+
+// Problem is what a Solver sees: lines and candidates in canonical order
+// (lines by id, candidates by location id) and the split policy.
+type Problem struct {
+	// Policy is the split policy to respect.
+	Policy SplitPolicy
+	// SKUs are the distinct ordered SKUs, sorted.
+	SKUs []omnikit.SKU
+	// Lines are sorted by id.
+	Lines []ProblemLine
+	// Candidates are sorted by location id; only locations that passed
+	// every filter are here.
+	Candidates []ProblemCandidate
+	// Budget is the deterministic work budget in search nodes.
+	Budget int64
+
+	pref []int // candidate indexes in preference order
+	rank []int // position of each candidate in pref
+}
+
+// Assignment gives Qty units of Lines[Line] to Candidates[Candidate].
+type Assignment struct {
+	// Line indexes Problem.Lines.
+	Line int
+	// Candidate indexes Problem.Candidates.
+	Candidate int
+	// Qty is the number of units, > 0.
+	Qty int64
+}
+
+// Certificate says how good a plan is known to be.
+type Certificate struct {
+	// Optimal is true when the plan is proven best on every objective tier.
+	Optimal bool
+	// LowerBound is a proven lower bound on the shipments of any plan
+	// with the plan's unfulfilled units (equal to the shipments when
+	// Optimal).
+	LowerBound int
+	// Nodes counts the search work spent.
+	Nodes int64
+	// Truncated is true when the work budget ran out.
+	Truncated bool
+}
+
+// Solution is a Solver's answer.
+type Solution struct {
+	// Assignments is the plan.
+	Assignments []Assignment
+	// Certificate qualifies it.
+	Certificate Certificate
+	// RunnerUp is the best other location set found (candidate indexes,
+	// sorted), or nil.
+	RunnerUp []int
+}
+
+// Solver searches plans. Implementations must be deterministic and must
+// return assignments within stock and policy; the engine checks and
+// refuses a bad plan with a *PlanError. A panic is returned as a
+// *PanicError.
+type Solver interface {
+	// Name is the solver's stable name.
+	Name() string
+	// Solve returns a plan for p.
+	Solve(p *Problem) Solution
+}
+
+// prepare computes the preference order: distance, ranker keys, id.
+func (p *Problem) prepare() {
+	n := len(p.Candidates)
+	p.pref = make([]int, n)
+	for i := range p.pref {
+		p.pref[i] = i
+	}
+	slices.SortFunc(p.pref, func(a, b int) int { return p.candCmp(a, b) })
+	p.rank = make([]int, n)
+	for r, c := range p.pref {
+		p.rank[c] = r
+	}
+}
+
+func (p *Problem) candCmp(a, b int) int {
+	ca, cb := &p.Candidates[a], &p.Candidates[b]
+	if ca.DistanceMeters != cb.DistanceMeters {
+		return cmpI(ca.DistanceMeters, cb.DistanceMeters)
+	}
+	if c := slices.Compare(ca.Keys, cb.Keys); c != 0 {
+		return c
+	}
+	return cmpI(int64(a), int64(b))
+}
+
+func cmpI(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Demand returns the total ordered units.
+func (p *Problem) Demand() int64 {
+	var d int64
+	for _, l := range p.Lines {
+		d += l.Qty
+	}
+	return d
+}
+
+// Assign returns the plan that serves the lines from the candidate set
+// (indexes into Candidates), taking locations in preference order
+// (distance, ranker keys, id) and respecting AllowLineSplit. It maximises
+// the units served within the set.
+func (p *Problem) Assign(set []int) []Assignment {
+	if p.pref == nil {
+		p.prepare()
+	}
+	s := slices.Clone(set)
+	slices.SortFunc(s, func(a, b int) int { return cmpI(int64(p.rank[a]), int64(p.rank[b])) })
+	var out []Assignment
+	for k := range p.SKUs {
+		var lines []int
+		for i, l := range p.Lines {
+			if l.SKU == k {
+				lines = append(lines, i)
+			}
+		}
+		if p.Policy.AllowLineSplit {
+			li, need := 0, int64(0)
+			if len(lines) > 0 {
+				need = p.Lines[lines[0]].Qty
+			}
+			for _, c := range s {
+				have := p.Candidates[c].Stock[k]
+				for have > 0 && li < len(lines) {
+					q := min(have, need)
+					out = append(out, Assignment{Line: lines[li], Candidate: c, Qty: q})
+					have -= q
+					need -= q
+					if need == 0 {
+						li++
+						if li < len(lines) {
+							need = p.Lines[lines[li]].Qty
+						}
+					}
+				}
+			}
+			continue
+		}
+		caps := make([]int64, len(s))
+		for j, c := range s {
+			caps[j] = p.Candidates[c].Stock[k]
+		}
+		_, at := p.packLines(lines, caps)
+		for j, li := range lines {
+			if at[j] >= 0 {
+				out = append(out, Assignment{Line: li, Candidate: s[at[j]], Qty: p.Lines[li].Qty})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Assignment) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Candidate - b.Candidate
+	})
+	return out
+}
+
+// packLines assigns whole lines (of one SKU) to bins with capacities caps
+// (in preference order), maximising the units served. It returns the units
+// served and, per line, the bin index or -1. Bins with equal remaining
+// capacity are interchangeable, so only the first is tried; the search is
+// capped at packNodes nodes.
+func (p *Problem) packLines(lines []int, caps []int64) (int64, []int) {
+	at := make([]int, len(lines))
+	for i := range at {
+		at[i] = -1
+	}
+	if len(lines) == 1 {
+		q := p.Lines[lines[0]].Qty
+		for j, c := range caps {
+			if c >= q {
+				at[0] = j
+				return q, at
+			}
+		}
+		return 0, at
+	}
+	// Largest lines first.
+	ord := slices.Clone(lines)
+	idx := make([]int, len(lines))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmpI(p.Lines[ord[b]].Qty, p.Lines[ord[a]].Qty) })
+	var total int64
+	for _, li := range lines {
+		total += p.Lines[li].Qty
+	}
+	rem := slices.Clone(caps)
+	cur := make([]int, len(lines))
+	best, bestAt := int64(-1), make([]int, len(lines))
+	nodes := 0
+	const packNodes = 20000
+	var dfs func(d int, got, left int64)
+	dfs = func(d int, got, left int64) {
+		nodes++
+		if got+left <= best || nodes > packNodes || best == total {
+			return
+		}
+		if d == len(idx) {
+			best = got
+			copy(bestAt, cur)
+			return
+		}
+		li := idx[d]
+		q := p.Lines[lines[li]].Qty
+		for j := range rem {
+			if rem[j] < q {
+				continue
+			}
+			dup := false
+			for j2 := 0; j2 < j; j2++ {
+				if rem[j2] == rem[j] {
+					dup = true
+					break
+				}
+			}
+			if dup {
+				continue
+			}
+			rem[j] -= q
+			cur[li] = j
+			dfs(d+1, got+q, left-q)
+			rem[j] += q
+		}
+		cur[li] = -1
+		dfs(d+1, got, left-q)
+	}
+	for i := range cur {
+		cur[i] = -1
+	}
+	dfs(0, 0, total)
+	copy(at, bestAt)
+	return max(best, 0), at
+}
+
+// Objective is the lexicographic score of a plan, compared tier by tier:
+// Unfulfilled, Shipments, DistanceMeters, RankKeys (in ranker order), then
+// the sorted location ids. Lower is better on every tier.
+type Objective struct {
+	// Unfulfilled is the number of units not served.
+	Unfulfilled int64
+	// Shipments is the number of locations used.
+	Shipments int64
+	// DistanceMeters sums the distances of the used locations.
+	DistanceMeters int64
+	// RankKeys sums each ranker's keys over the used locations.
+	RankKeys []int64
+	// Locations are the used location ids, sorted.
+	Locations []omnikit.LocationID
+}
+
+// Compare returns -1, 0 or +1 as o is better than, equal to or worse than
+// q in strict lexicographic order.
+func (o Objective) Compare(q Objective) int {
+	if c := cmpI(o.Unfulfilled, q.Unfulfilled); c != 0 {
+		return c
+	}
+	if c := cmpI(o.Shipments, q.Shipments); c != 0 {
+		return c
+	}
+	if c := cmpI(o.DistanceMeters, q.DistanceMeters); c != 0 {
+		return c
+	}
+	if c := slices.Compare(o.RankKeys, q.RankKeys); c != 0 {
+		return c
+	}
+	return slices.Compare(o.Locations, q.Locations)
+}
+
+// Score returns the objective of a plan.
+func (p *Problem) Score(as []Assignment) Objective {
+	o := Objective{Unfulfilled: p.Demand()}
+	used := map[int]bool{}
+	for _, a := range as {
+		o.Unfulfilled -= a.Qty
+		used[a.Candidate] = true
+	}
+	set := make([]int, 0, len(used))
+	for c := range used {
+		set = append(set, c)
+	}
+	slices.Sort(set)
+	o.Shipments, o.DistanceMeters, o.RankKeys, o.Locations = p.setScore(set)
+	return o
+}
+
+func (p *Problem) setScore(set []int) (int64, int64, []int64, []omnikit.LocationID) {
+	var dist int64
+	var keys []int64
+	ids := make([]omnikit.LocationID, 0, len(set))
+	for _, c := range set {
+		cd := &p.Candidates[c]
+		dist += cd.DistanceMeters
+		if keys == nil {
+			keys = make([]int64, len(cd.Keys))
+		}
+		for i, k := range cd.Keys {
+			keys[i] += k
+		}
+		ids = append(ids, cd.Location)
+	}
+	return int64(len(set)), dist, keys, ids
+}

@@ -1,0 +1,202 @@
+package routing
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/inventory"
+)
+
+// Method is how the customer receives a group of lines.
+type Method uint8
+
+// Delivery methods.
+const (
+	// Ship sends the lines to an address.
+	Ship Method = iota + 1
+	// Pickup is click & collect: the customer collects at a pickup store,
+	// which must hold the stock itself (transfers are not built).
+	Pickup
+	// TakeAway is a sale at the selling store, taken away now.
+	TakeAway
+)
+
+// String returns "ship", "pickup", "take_away" or "invalid".
+func (m Method) String() string {
+	switch m {
+	case Ship:
+		return "ship"
+	case Pickup:
+		return "pickup"
+	case TakeAway:
+		return "take_away"
+	}
+	return "invalid"
+}
+
+// Delivery says where a group of lines goes.
+type Delivery struct {
+	// Method is the delivery method; required.
+	Method Method
+	// Destination is the ship-to position (Ship). The zero point means
+	// unknown: distances are then 0 and radius filters pass.
+	Destination omnikit.GeoPoint
+	// Store is the pickup store (Pickup) or the selling store (TakeAway).
+	Store omnikit.LocationID
+	// Market is the destination's market code, for MarketRanker.
+	Market string
+}
+
+// Line is one order line.
+type Line struct {
+	// ID identifies the line within the request; when empty it defaults to
+	// "L1", "L2", ... by position. Ids must be unique.
+	ID string
+	// SKU is the product; a SKU unknown to the network simply has 0 stock.
+	SKU omnikit.SKU
+	// Qty is the number of units, > 0.
+	Qty int64
+}
+
+// Rejection records units a location refused (it could not find them), for
+// re-routing: the location is excluded and the reason is recorded.
+type Rejection struct {
+	// Location is the location that rejected the units.
+	Location omnikit.LocationID
+	// Lines are the rejected quantities.
+	Lines []inventory.Line
+}
+
+// Request is one routing call: the lines of one delivery group.
+type Request struct {
+	// Channel is the sales channel.
+	Channel omnikit.ChannelID
+	// Lines are the order lines; at least one.
+	Lines []Line
+	// Delivery is where the lines go.
+	Delivery Delivery
+	// Now is the decision time, passed in (never read from a clock).
+	Now time.Time
+	// Locations restricts the scope to these locations; empty means every
+	// location of the network (or the store, for Pickup and TakeAway).
+	Locations []omnikit.LocationID
+	// Exclude removes locations from consideration (reason
+	// "excluded.request").
+	Exclude []omnikit.LocationID
+	// Rejections excludes the rejecting locations (reason
+	// "excluded.rerouted", measured value = rejected units).
+	Rejections []Rejection
+}
+
+// Order is several delivery groups routed together: groups are routed in
+// order and each consumes the stock that earlier groups allocated.
+type Order struct {
+	// Groups are the delivery groups.
+	Groups []Request
+}
+
+// canonical is a validated request in canonical order.
+type canonical struct {
+	req      *Request
+	lines    []Line // sorted by ID
+	skus     []omnikit.SKU
+	lineSKU  []int // index into skus per line
+	scope    []int // site indexes in scope, sorted
+	exclude  map[int]Reason
+	outScope bool
+}
+
+func (r *Request) canonicalize(n *Network) (*canonical, error) {
+	if len(r.Lines) == 0 {
+		return nil, &RequestError{Field: "Lines", Reason: "no lines"}
+	}
+	c := &canonical{req: r, lines: make([]Line, len(r.Lines)), exclude: map[int]Reason{}}
+	for i, l := range r.Lines {
+		if l.ID == "" {
+			l.ID = fmt.Sprintf("L%d", i+1)
+		}
+		f := fmt.Sprintf("Lines[%d]", i)
+		if l.Qty <= 0 {
+			return nil, &RequestError{Field: f + ".Qty", Reason: fmt.Sprintf("quantity %d is not positive", l.Qty)}
+		}
+		if err := l.SKU.Validate(); err != nil {
+			return nil, &RequestError{Field: f + ".SKU", Reason: err.Error()}
+		}
+		c.lines[i] = l
+	}
+	slices.SortFunc(c.lines, func(a, b Line) int { return strings.Compare(a.ID, b.ID) })
+	for i := 1; i < len(c.lines); i++ {
+		if c.lines[i].ID == c.lines[i-1].ID {
+			return nil, &RequestError{Field: "Lines", Reason: fmt.Sprintf("duplicate line id %q", c.lines[i].ID)}
+		}
+	}
+	for _, l := range c.lines {
+		c.skus = append(c.skus, l.SKU)
+	}
+	slices.Sort(c.skus)
+	c.skus = slices.Compact(c.skus)
+	for _, l := range c.lines {
+		j, _ := slices.BinarySearch(c.skus, l.SKU)
+		c.lineSKU = append(c.lineSKU, j)
+	}
+	d := r.Delivery
+	switch d.Method {
+	case Ship:
+		if err := d.Destination.Validate(); err != nil {
+			return nil, &RequestError{Field: "Delivery.Destination", Reason: err.Error()}
+		}
+	case Pickup, TakeAway:
+		if _, ok := n.byID[d.Store]; !ok {
+			return nil, &RequestError{Field: "Delivery.Store", Reason: fmt.Sprintf("unknown store %q", d.Store)}
+		}
+	default:
+		return nil, &RequestError{Field: "Delivery.Method", Reason: "invalid delivery method"}
+	}
+	// Scope.
+	switch {
+	case d.Method != Ship:
+		c.scope = []int{n.byID[d.Store]}
+	case len(r.Locations) > 0:
+		for i, id := range r.Locations {
+			j, ok := n.byID[id]
+			if !ok {
+				return nil, &RequestError{Field: fmt.Sprintf("Locations[%d]", i), Reason: fmt.Sprintf("unknown location %q", id)}
+			}
+			c.scope = append(c.scope, j)
+		}
+		slices.Sort(c.scope)
+		c.scope = slices.Compact(c.scope)
+	default:
+		c.scope = make([]int, len(n.sites))
+		for i := range c.scope {
+			c.scope[i] = i
+		}
+	}
+	for _, id := range r.Exclude {
+		if j, ok := n.byID[id]; ok {
+			c.exclude[j] = Reason{Code: CodeExcludedRequest, Rule: "scope"}
+		}
+	}
+	for i, rj := range r.Rejections {
+		j, ok := n.byID[rj.Location]
+		if !ok {
+			return nil, &RequestError{Field: fmt.Sprintf("Rejections[%d].Location", i), Reason: fmt.Sprintf("unknown location %q", rj.Location)}
+		}
+		var units int64
+		for _, l := range rj.Lines {
+			if l.Qty <= 0 {
+				return nil, &RequestError{Field: fmt.Sprintf("Rejections[%d].Lines", i), Reason: "quantity is not positive"}
+			}
+			units += l.Qty
+		}
+		prev := c.exclude[j]
+		if prev.Code == CodeExcludedRerouted {
+			units += prev.Measured
+		}
+		c.exclude[j] = Reason{Code: CodeExcludedRerouted, Rule: "reroute", Measured: units, Unit: "units"}
+	}
+	return c, nil
+}

@@ -1,0 +1,366 @@
+package routing
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/inventory"
+)
+
+// Stable reason codes. They are never reworded; user plug-ins should
+// namespace their own (for example "acme.cold_chain.no_freezer").
+const (
+	CodeUsed             = "used"               // the location ships part of the plan
+	CodeNotNeeded        = "not_needed"         // eligible, with stock, but the plan did not need it
+	CodeStockNone        = "stock.none"         // no unit of any ordered SKU
+	CodeCapabilityMiss   = "capability.missing" // lacks the capability the delivery method needs
+	CodeCapacityFull     = "capacity.full"      // workload has reached capacity
+	CodeRadiusExceeded   = "radius.exceeded"    // farther than the radius limit
+	CodeTypeExcluded     = "type.excluded"      // location type not allowed
+	CodeExcludedRerouted = "excluded.rerouted"  // rejected units earlier; excluded on re-route
+	CodeExcludedRequest  = "excluded.request"   // excluded by the request
+	CodeOutOfScope       = "scope.out"          // not a candidate of this request
+	CodePluginPanic      = "plugin.panic"       // a filter or ranker panicked on this location
+	CodeRankerInvalid    = "ranker.invalid"     // reserved
+)
+
+// Reason is a stable, machine-readable reason with the measured value and
+// the limit it was compared against, when there is one.
+type Reason struct {
+	// Code is one of the Code constants or a plug-in's namespaced code.
+	Code string
+	// Rule names the filter, ranker or stage that gave the reason.
+	Rule string
+	// Measured and Limit are the compared values, in Unit. For a radius
+	// both are metres.
+	Measured, Limit int64
+	// Unit is "m", "units", "" (no measure) or a plug-in's unit.
+	Unit string
+	// Soft is true when the reason came from a soft filter.
+	Soft bool
+}
+
+// String renders the reason, e.g. "radius.exceeded 12.3 km > 10 km".
+func (r Reason) String() string {
+	switch r.Unit {
+	case "":
+		return r.Code
+	case "m":
+		return fmt.Sprintf("%s %s > %s", r.Code, km(r.Measured), km(r.Limit))
+	}
+	if r.Limit == 0 {
+		return fmt.Sprintf("%s %d %s", r.Code, r.Measured, r.Unit)
+	}
+	op := ">"
+	if r.Code == CodeCapacityFull {
+		op = ">="
+	}
+	return fmt.Sprintf("%s %d %s %s %d %s", r.Code, r.Measured, r.Unit, op, r.Limit, r.Unit)
+}
+
+func km(m int64) string {
+	s := fmt.Sprintf("%.1f", float64(m)/1000)
+	if len(s) > 2 && s[len(s)-2:] == ".0" {
+		s = s[:len(s)-2]
+	}
+	return s + " km"
+}
+
+// Verdict is a filter's answer for one location.
+type Verdict struct {
+	// Pass is true when the location stays a candidate.
+	Pass bool
+	// Reason explains a rejection (ignored when Pass).
+	Reason Reason
+}
+
+// Accept is the passing Verdict.
+var Accept = Verdict{Pass: true}
+
+// Reject returns a failing Verdict with the given reason.
+func Reject(r Reason) Verdict { return Verdict{Reason: r} }
+
+// Context is what plug-ins see of the request being routed. It is read
+// only.
+type Context struct {
+	// Request is the request being routed (do not modify).
+	Request *Request
+	// SKUs are the distinct ordered SKUs, sorted.
+	SKUs []omnikit.SKU
+	// Demand is the ordered quantity per SKU, parallel to SKUs.
+	Demand []int64
+	net    *Network
+	dist   []int64 // per site, -1 = not computed
+	useful []int64 // per site: ordered units held, each SKU capped at demand
+}
+
+func (c *Context) siteIndex(s *Site) int {
+	if s.idx > 0 && s.idx <= len(c.net.sites) && c.net.sites[s.idx-1].Location.ID == s.Location.ID {
+		return s.idx - 1
+	}
+	if i, ok := c.net.byID[s.Location.ID]; ok {
+		return i
+	}
+	return -1
+}
+
+// UsefulUnits returns the units of the ordered SKUs the site holds, each
+// SKU counted up to its ordered quantity.
+func (c *Context) UsefulUnits(s *Site) int64 {
+	if i := c.siteIndex(s); i >= 0 && c.useful != nil {
+		return c.useful[i]
+	}
+	var u int64
+	for i, k := range c.SKUs {
+		u += min(s.available(k), c.Demand[i])
+	}
+	return u
+}
+
+// DistanceMeters returns the great-circle distance from the site to the
+// delivery destination in whole metres: 0 for Pickup and TakeAway and when
+// the destination is unknown.
+func (c *Context) DistanceMeters(s *Site) int64 {
+	d := c.Request.Delivery
+	if d.Method != Ship || d.Destination.IsZero() {
+		return 0
+	}
+	if i := c.siteIndex(s); i >= 0 && c.dist != nil {
+		if c.dist[i] < 0 {
+			c.dist[i] = haversineMeters(c.net.sites[i].Location.Geo, d.Destination)
+		}
+		return c.dist[i]
+	}
+	return s.Location.Geo.DistanceMeters(d.Destination)
+}
+
+// Available returns the units of sku the site may promise (stock less
+// safety stock).
+func (c *Context) Available(s *Site, sku omnikit.SKU) int64 { return s.available(sku) }
+
+// Filter is an eligibility rule over one location. Implementations must be
+// pure and deterministic, must not modify their arguments, and should
+// return stable reason codes. A panic rejects the location with
+// CodePluginPanic.
+type Filter interface {
+	// Name is the rule's stable name, such as "capability".
+	Name() string
+	// Check says whether the site stays a candidate.
+	Check(c *Context, s *Site) Verdict
+}
+
+// Ranker gives a location a key; lower is better. On a plan the keys of the
+// used locations are summed. Implementations must be pure; a panic rejects
+// the location with CodePluginPanic.
+type Ranker interface {
+	// Name is the ranker's stable name.
+	Name() string
+	// Rank returns the site's key.
+	Rank(c *Context, s *Site) int64
+}
+
+// soft marks a filter that may be relaxed when a strategy cannot fulfil.
+type soft struct{ Filter }
+
+// Soft wraps f as a soft filter: when the strategy cannot fulfil the request
+// completely, it runs again without its soft filters, and the decision lists
+// them as relaxed.
+func Soft(f Filter) Filter { return soft{f} }
+
+func isSoft(f Filter) bool { _, ok := f.(soft); return ok }
+
+// CapabilityFilter requires the capability the delivery method needs: Ship
+// needs CanShipFromStore at a store and CanShip elsewhere, Pickup needs
+// CanPickup, TakeAway needs nothing. Reason "capability.missing".
+type CapabilityFilter struct{}
+
+// Name returns "capability".
+func (CapabilityFilter) Name() string { return "capability" }
+
+// Check implements Filter.
+func (CapabilityFilter) Check(c *Context, s *Site) Verdict {
+	var need inventory.Capabilities
+	switch c.Request.Delivery.Method {
+	case Ship:
+		need = inventory.CanShip
+		if s.Location.Type == inventory.TypeStore {
+			need = inventory.CanShipFromStore
+		}
+	case Pickup:
+		need = inventory.CanPickup
+	}
+	if s.Location.Capabilities.Has(need) {
+		return Accept
+	}
+	return Reject(Reason{Code: CodeCapabilityMiss, Rule: "capability", Measured: int64(s.Location.Capabilities), Limit: int64(need)})
+}
+
+// StockFilter rejects a location with no unit of any ordered SKU (reason
+// "stock.none").
+type StockFilter struct{}
+
+// Name returns "stock".
+func (StockFilter) Name() string { return "stock" }
+
+// Check implements Filter.
+func (StockFilter) Check(c *Context, s *Site) Verdict {
+	if c.UsefulUnits(s) > 0 {
+		return Accept
+	}
+	return Reject(Reason{Code: CodeStockNone, Rule: "stock"})
+}
+
+// CapacityFilter rejects a location whose workload has reached its capacity
+// (reason "capacity.full", workload >= capacity). Capacity 0 is unlimited.
+type CapacityFilter struct{}
+
+// Name returns "capacity".
+func (CapacityFilter) Name() string { return "capacity" }
+
+// Check implements Filter.
+func (CapacityFilter) Check(c *Context, s *Site) Verdict {
+	if s.Capacity == 0 || s.Workload < s.Capacity {
+		return Accept
+	}
+	return Reject(Reason{Code: CodeCapacityFull, Rule: "capacity", Measured: s.Workload, Limit: s.Capacity, Unit: "units"})
+}
+
+// RadiusFilter rejects a location farther than MaxMeters from the
+// destination (reason "radius.exceeded", measured and limit in metres).
+type RadiusFilter struct {
+	// MaxMeters is the largest allowed great-circle distance.
+	MaxMeters int64
+}
+
+// Name returns "radius".
+func (RadiusFilter) Name() string { return "radius" }
+
+// Check implements Filter.
+func (f RadiusFilter) Check(c *Context, s *Site) Verdict {
+	if d := c.DistanceMeters(s); d > f.MaxMeters {
+		return Reject(Reason{Code: CodeRadiusExceeded, Rule: "radius", Measured: d, Limit: f.MaxMeters, Unit: "m"})
+	}
+	return Accept
+}
+
+// TypeFilter keeps only locations whose type is in Allow (reason
+// "type.excluded").
+type TypeFilter struct {
+	// Allow lists the allowed types.
+	Allow []inventory.LocationType
+}
+
+// Name returns "type".
+func (TypeFilter) Name() string { return "type" }
+
+// Check implements Filter.
+func (f TypeFilter) Check(c *Context, s *Site) Verdict {
+	if slices.Contains(f.Allow, s.Location.Type) {
+		return Accept
+	}
+	return Reject(Reason{Code: CodeTypeExcluded, Rule: "type"})
+}
+
+// PriorityRanker ranks by Site.Priority (lower first).
+type PriorityRanker struct{}
+
+// Name returns "priority".
+func (PriorityRanker) Name() string { return "priority" }
+
+// Rank implements Ranker.
+func (PriorityRanker) Rank(c *Context, s *Site) int64 { return s.Priority }
+
+// DistanceRanker ranks by great-circle distance in metres (nearest first).
+type DistanceRanker struct{}
+
+// Name returns "distance".
+func (DistanceRanker) Name() string { return "distance" }
+
+// Rank implements Ranker.
+func (DistanceRanker) Rank(c *Context, s *Site) int64 { return c.DistanceMeters(s) }
+
+// StockRanker prefers the location with the most units of the ordered SKUs
+// (each SKU counted up to its demand); the key is minus that number.
+type StockRanker struct{}
+
+// Name returns "stock".
+func (StockRanker) Name() string { return "stock" }
+
+// Rank implements Ranker.
+func (StockRanker) Rank(c *Context, s *Site) int64 {
+	return -c.UsefulUnits(s)
+}
+
+// UtilisationRanker prefers the least loaded location: the key is the
+// workload in per mille of capacity (0 when capacity is unlimited).
+type UtilisationRanker struct{}
+
+// Name returns "utilisation".
+func (UtilisationRanker) Name() string { return "utilisation" }
+
+// Rank implements Ranker.
+func (UtilisationRanker) Rank(c *Context, s *Site) int64 {
+	if s.Capacity == 0 {
+		return 0
+	}
+	return s.Workload * 1000 / s.Capacity
+}
+
+// MarketRanker prefers locations in the delivery's market: key 0 when
+// Site.Market equals Delivery.Market, 1 otherwise.
+type MarketRanker struct{}
+
+// Name returns "market".
+func (MarketRanker) Name() string { return "market" }
+
+// Rank implements Ranker.
+func (MarketRanker) Rank(c *Context, s *Site) int64 {
+	if s.Market == c.Request.Delivery.Market {
+		return 0
+	}
+	return 1
+}
+
+// FilterFunc adapts a function to a Filter.
+type FilterFunc struct {
+	// ID is the filter's name.
+	ID string
+	// F is the check.
+	F func(c *Context, s *Site) Verdict
+}
+
+// Name returns f.ID.
+func (f FilterFunc) Name() string { return f.ID }
+
+// Check calls f.F.
+func (f FilterFunc) Check(c *Context, s *Site) Verdict { return f.F(c, s) }
+
+// RankerFunc adapts a function to a Ranker.
+type RankerFunc struct {
+	// ID is the ranker's name.
+	ID string
+	// F computes the key.
+	F func(c *Context, s *Site) int64
+}
+
+// Name returns f.ID.
+func (f RankerFunc) Name() string { return f.ID }
+
+// Rank calls f.F.
+func (f RankerFunc) Rank(c *Context, s *Site) int64 { return f.F(c, s) }
+
+// haversineMeters is omnikit.GeoPoint.DistanceMeters without the
+// validation (both points were validated when the network and request were
+// accepted); the formula and radius are the same.
+func haversineMeters(p, o omnikit.GeoPoint) int64 {
+	const rad = math.Pi / 180
+	lat1, lat2 := p.Lat*rad, o.Lat*rad
+	dLat := (o.Lat - p.Lat) * rad
+	dLng := (o.Lng - p.Lng) * rad
+	sLat, sLng := math.Sin(dLat/2), math.Sin(dLng/2)
+	h := sLat*sLat + math.Cos(lat1)*math.Cos(lat2)*sLng*sLng
+	h = math.Min(1, math.Max(0, h))
+	return int64(math.Round(2 * omnikit.EarthRadiusKm * math.Asin(math.Sqrt(h)) * 1000))
+}

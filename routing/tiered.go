@@ -1,0 +1,658 @@
+package routing
+
+import (
+	"slices"
+)
+
+// DefaultBudget is the work budget, in search nodes, used when a strategy
+// sets none.
+const DefaultBudget = 20_000
+
+// Tiered is the default solver. It minimises, in strict lexicographic
+// order, unfulfilled units, shipments, summed distance, summed ranker keys
+// and location ids:
+//
+//  1. every single location (exact, certified);
+//  2. every pair, enumerated from the holders of the SKU with the fewest
+//     holders (exact, certified);
+//  3. greedy by marginal units, then redundant-location removal, 2-for-1
+//     and 1-for-1 swaps;
+//  4. branch and bound over the holders of the least-held residual item,
+//     pruned by a per-item lower bound, under a deterministic node budget.
+//
+// When no plan within MaxShipments serves everything that the network can
+// serve, it maximises the units served within MaxShipments (exhaustively
+// when the number of subsets fits the budget, greedily otherwise).
+type Tiered struct{}
+
+// Name returns "tiered".
+func (Tiered) Name() string { return "tiered" }
+
+type tsolve struct {
+	p       *Problem
+	split   bool
+	items   []int64   // demand per item (capped by what the network has)
+	t       [][]int64 // t[c][item]
+	holders [][]int   // per item, candidates with t > 0, by t desc then preference
+	relev   []int     // candidates with some t > 0, preference order
+	target  int64     // units servable by the whole network
+	demand  int64
+	limit   int // max shipments (n if no cap)
+	nodes   int64
+	budget  int64
+	trunc   bool
+	best    []int
+	bestObj *setObj
+	second  []int
+	sndObj  *setObj
+}
+
+type setObj struct {
+	unf, size, dist int64
+	keys            []int64
+	set             []int
+}
+
+func (a *setObj) cmp(b *setObj) int {
+	if c := cmpI(a.unf, b.unf); c != 0 {
+		return c
+	}
+	if c := cmpI(a.size, b.size); c != 0 {
+		return c
+	}
+	if c := cmpI(a.dist, b.dist); c != 0 {
+		return c
+	}
+	if c := slices.Compare(a.keys, b.keys); c != 0 {
+		return c
+	}
+	return slices.Compare(a.set, b.set) // indexes are in id order
+}
+
+// Solve implements Solver.
+func (Tiered) Solve(p *Problem) Solution {
+	if p.pref == nil {
+		p.prepare()
+	}
+	s := newTsolve(p)
+	cert := s.run()
+	sol := Solution{Certificate: cert}
+	if s.best != nil {
+		sol.Assignments = p.Assign(s.best)
+	}
+	if s.second != nil {
+		sol.RunnerUp = s.second
+	}
+	return sol
+}
+
+func newTsolve(p *Problem) *tsolve {
+	s := &tsolve{p: p, split: p.Policy.AllowLineSplit, budget: p.Budget, demand: p.Demand()}
+	if s.budget <= 0 {
+		s.budget = DefaultBudget
+	}
+	n := len(p.Candidates)
+	var ni int
+	if s.split {
+		ni = len(p.SKUs)
+		s.items = make([]int64, ni)
+		for _, l := range p.Lines {
+			s.items[l.SKU] += l.Qty
+		}
+	} else {
+		ni = len(p.Lines)
+		s.items = make([]int64, ni)
+		for i := range s.items {
+			s.items[i] = 1
+		}
+	}
+	s.t = make([][]int64, n)
+	s.holders = make([][]int, ni)
+	sum := make([]int64, ni)
+	buf := make([]int64, n*ni)
+	for _, c := range p.pref {
+		row := buf[:ni:ni]
+		buf = buf[ni:]
+		any := false
+		for i := range ni {
+			var v int64
+			if s.split {
+				v = min(p.Candidates[c].Stock[i], s.items[i])
+			} else if l := p.Lines[i]; p.Candidates[c].Stock[l.SKU] >= l.Qty {
+				v = 1
+			}
+			if v > 0 {
+				row[i] = v
+				any = true
+				sum[i] += v
+				s.holders[i] = append(s.holders[i], c)
+			}
+		}
+		s.t[c] = row
+		if any {
+			s.relev = append(s.relev, c)
+		}
+	}
+	for i := range ni {
+		s.items[i] = min(s.items[i], sum[i])
+		h := s.holders[i]
+		slices.SortFunc(h, func(a, b int) int {
+			if c := cmpI(s.t[b][i], s.t[a][i]); c != 0 {
+				return c
+			}
+			return cmpI(int64(p.rank[a]), int64(p.rank[b]))
+		})
+	}
+	s.limit = len(s.relev)
+	if k := p.Policy.MaxShipments; k > 0 && k < s.limit {
+		s.limit = k
+	}
+	s.target = s.cover(s.relev)
+	return s
+}
+
+// cover returns the units the set can serve (exact).
+func (s *tsolve) cover(set []int) int64 {
+	p := s.p
+	var got int64
+	if s.split {
+		for k := range p.SKUs {
+			var d, have int64
+			for _, l := range p.Lines {
+				if l.SKU == k {
+					d += l.Qty
+				}
+			}
+			for _, c := range set {
+				have += p.Candidates[c].Stock[k]
+				if have >= d {
+					break
+				}
+			}
+			got += min(d, have)
+		}
+		return got
+	}
+	for k := range p.SKUs {
+		var lines []int
+		for i, l := range p.Lines {
+			if l.SKU == k {
+				lines = append(lines, i)
+			}
+		}
+		caps := make([]int64, 0, len(set))
+		for _, c := range set {
+			caps = append(caps, p.Candidates[c].Stock[k])
+		}
+		u, _ := p.packLines(lines, caps)
+		got += u
+	}
+	return got
+}
+
+// relaxedOK reports whether the set covers every item by the additive
+// relaxation (necessary for full coverage).
+func (s *tsolve) relaxedOK(set []int) bool {
+	for i, g := range s.items {
+		var h int64
+		for _, c := range set {
+			h += s.t[c][i]
+			if h >= g {
+				break
+			}
+		}
+		if h < g {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *tsolve) feasible(set []int) bool {
+	// With line splitting the relaxation is exact.
+	return s.relaxedOK(set) && (s.split || s.cover(set) == s.target)
+}
+
+func (s *tsolve) score(set []int, unf int64) *setObj {
+	ss := slices.Clone(set)
+	slices.Sort(ss)
+	n, d, k, _ := s.p.setScore(ss)
+	return &setObj{unf: unf, size: n, dist: d, keys: k, set: ss}
+}
+
+// offer records a full-coverage set as best or runner-up.
+func (s *tsolve) offer(set []int, unf int64) {
+	o := s.score(set, unf)
+	switch {
+	case s.bestObj == nil:
+		s.best, s.bestObj = o.set, o
+	case slices.Equal(o.set, s.bestObj.set):
+	case o.cmp(s.bestObj) < 0:
+		s.second, s.sndObj = s.best, s.bestObj
+		s.best, s.bestObj = o.set, o
+	case s.sndObj == nil || (o.cmp(s.sndObj) < 0 && !slices.Equal(o.set, s.sndObj.set)):
+		s.second, s.sndObj = o.set, o
+	}
+}
+
+func (s *tsolve) run() Certificate {
+	unf := s.demand - s.target
+	if s.target == 0 {
+		return Certificate{Optimal: true}
+	}
+	// Tier 1: single locations.
+	for _, c := range s.relev {
+		s.nodes++
+		if s.feasible([]int{c}) {
+			s.offer([]int{c}, unf)
+		}
+	}
+	if s.best != nil {
+		return Certificate{Optimal: true, LowerBound: 1, Nodes: s.nodes}
+	}
+	lb := max(2, s.rootLB())
+	if s.limit >= 2 {
+		// Tier 2: pairs.
+		star := s.fewest(s.items, nil)
+		r := make([]int64, len(s.items))
+		for _, a := range s.holders[star] {
+			for i, g := range s.items {
+				r[i] = g - s.t[a][i]
+			}
+			sp := s.fewest(r, nil)
+			if sp < 0 {
+				continue
+			}
+			for _, b := range s.holders[sp] {
+				if b == a {
+					continue
+				}
+				s.nodes++
+				if s.feasible([]int{a, b}) {
+					s.offer([]int{a, b}, unf)
+				}
+			}
+		}
+		if s.best != nil {
+			return Certificate{Optimal: true, LowerBound: 2, Nodes: s.nodes}
+		}
+		lb = max(3, lb)
+	}
+	if s.limit >= 3 {
+		if g := s.greedy(); g != nil && len(g) <= s.limit {
+			g = s.improve(g)
+			s.offer(g, unf)
+		}
+		exhausted := s.branch(unf)
+		if s.best != nil {
+			c := Certificate{Optimal: exhausted, LowerBound: lb, Nodes: s.nodes, Truncated: !exhausted}
+			if exhausted {
+				c.LowerBound = int(s.bestObj.size)
+			}
+			return c
+		}
+		if exhausted {
+			lb = s.limit + 1
+		}
+	}
+	// No full-coverage plan within the cap: maximise units served.
+	return s.maxCoverage(lb)
+}
+
+// fewest returns the item with r > 0 that has the fewest holders
+// (ties: lowest index), or -1; banned holders are not counted.
+func (s *tsolve) fewest(r []int64, banned []bool) int {
+	best, bh := -1, 0
+	for i, v := range r {
+		if v <= 0 {
+			continue
+		}
+		h := len(s.holders[i])
+		if banned != nil {
+			h = 0
+			for _, c := range s.holders[i] {
+				if !banned[c] {
+					h++
+				}
+			}
+		}
+		if best < 0 || h < bh {
+			best, bh = i, h
+		}
+	}
+	return best
+}
+
+func (s *tsolve) rootLB() int {
+	r := slices.Clone(s.items)
+	lb, _ := s.residualLB(r, make([]bool, len(s.p.Candidates)))
+	return lb
+}
+
+// residualLB is the largest, over items, of the fewest allowed holders whose
+// largest contributions reach the residual; ok is false when some item
+// cannot be reached at all.
+func (s *tsolve) residualLB(r []int64, banned []bool) (int, bool) {
+	lb := 0
+	for i, v := range r {
+		if v <= 0 {
+			continue
+		}
+		k := 0
+		var acc int64
+		for _, c := range s.holders[i] { // sorted by t desc
+			if banned[c] {
+				continue
+			}
+			acc += s.t[c][i]
+			k++
+			if acc >= v {
+				break
+			}
+		}
+		if acc < v {
+			return 0, false
+		}
+		lb = max(lb, k)
+	}
+	return lb, true
+}
+
+// greedy adds the location with the largest marginal gain (ties:
+// preference order) until the set is feasible.
+func (s *tsolve) greedy() []int {
+	r := slices.Clone(s.items)
+	var set []int
+	in := make([]bool, len(s.p.Candidates))
+	for len(set) < len(s.relev) {
+		if s.feasible(set) {
+			return set
+		}
+		bc, bg := -1, int64(0)
+		for _, c := range s.relev {
+			if in[c] {
+				continue
+			}
+			var g int64
+			for i, v := range r {
+				if v > 0 {
+					g += min(v, s.t[c][i])
+				}
+			}
+			s.nodes++
+			if g > bg {
+				bc, bg = c, g
+			}
+		}
+		if bc < 0 {
+			// Relaxation covered but the exact packing did not: add the
+			// next preferred location.
+			for _, c := range s.relev {
+				if !in[c] {
+					bc = c
+					break
+				}
+			}
+			if bc < 0 {
+				return nil
+			}
+		}
+		in[bc] = true
+		set = append(set, bc)
+		for i := range r {
+			r[i] -= s.t[bc][i]
+		}
+	}
+	if s.feasible(set) {
+		return set
+	}
+	return nil
+}
+
+// improve removes redundant locations (least preferred first) and applies
+// 2-for-1 and then 1-for-1 swaps while they help, within the budget.
+func (s *tsolve) improve(set []int) []int {
+	better := func(a, b []int) bool { return s.score(a, 0).cmp(s.score(b, 0)) < 0 }
+	for changed := true; changed && s.nodes < s.budget; {
+		changed = false
+		// Redundancy removal.
+		slices.SortFunc(set, func(a, b int) int { return cmpI(int64(s.p.rank[b]), int64(s.p.rank[a])) })
+		for i := 0; i < len(set); i++ {
+			t := slices.Delete(slices.Clone(set), i, i+1)
+			s.nodes++
+			if s.feasible(t) {
+				set, changed = t, true
+				i--
+			}
+		}
+		// 2-for-1.
+	two:
+		for i := 0; i < len(set) && s.nodes < s.budget; i++ {
+			for j := i + 1; j < len(set); j++ {
+				base := slices.Delete(slices.Clone(set), j, j+1)
+				base = slices.Delete(base, i, i+1)
+				for _, c := range s.relev {
+					if slices.Contains(set, c) {
+						continue
+					}
+					s.nodes++
+					t := append(slices.Clone(base), c)
+					if s.feasible(t) {
+						set, changed = t, true
+						break two
+					}
+				}
+			}
+		}
+		if changed {
+			continue
+		}
+		// 1-for-1 for a better objective at the same size.
+		for i := 0; i < len(set) && s.nodes < s.budget; i++ {
+			for _, c := range s.relev {
+				if slices.Contains(set, c) {
+					continue
+				}
+				s.nodes++
+				t := slices.Clone(set)
+				t[i] = c
+				if s.feasible(t) && better(t, set) {
+					set, changed = t, true
+				}
+			}
+		}
+	}
+	return set
+}
+
+// branch runs branch and bound for the best full-coverage set of at most
+// limit locations. It reports whether the search was exhausted.
+func (s *tsolve) branch(unf int64) bool {
+	// blocked marks chosen locations and excluded siblings.
+	blocked := make([]bool, len(s.p.Candidates))
+	var chosen []int
+	r := slices.Clone(s.items)
+	var dist int64
+	var dfs func() bool
+	dfs = func() bool {
+		s.nodes++
+		if s.nodes > s.budget {
+			s.trunc = true
+			return false
+		}
+		bound := int64(s.limit)
+		if s.bestObj != nil {
+			bound = min(bound, s.bestObj.size)
+		}
+		lb, ok := s.residualLB(r, blocked)
+		if !ok {
+			return true
+		}
+		k := int64(len(chosen) + lb)
+		if k > bound {
+			return true
+		}
+		if s.bestObj != nil && k == s.bestObj.size && dist > s.bestObj.dist {
+			return true
+		}
+		item := s.fewest(r, blocked)
+		if item < 0 {
+			if s.cover(chosen) == s.target {
+				s.offer(chosen, unf)
+				return true
+			}
+			// The relaxation is met but whole lines do not pack: branch
+			// on any unused holder of an uncovered line.
+			item = s.unpacked(chosen, blocked)
+			if item < 0 || int64(len(chosen)+1) > bound {
+				return true
+			}
+		}
+		var tried []int
+		complete := true
+		for _, c := range s.holders[item] {
+			if blocked[c] {
+				continue
+			}
+			blocked[c] = true
+			tried = append(tried, c)
+			chosen = append(chosen, c)
+			dist += s.p.Candidates[c].DistanceMeters
+			for i := range r {
+				r[i] -= s.t[c][i]
+			}
+			done := dfs()
+			for i := range r {
+				r[i] += s.t[c][i]
+			}
+			dist -= s.p.Candidates[c].DistanceMeters
+			chosen = chosen[:len(chosen)-1]
+			if !done {
+				complete = false
+				break
+			}
+		}
+		for _, c := range tried {
+			blocked[c] = false
+		}
+		return complete
+	}
+	return dfs()
+}
+
+// unpacked returns a line item (no-split mode) whose SKU does not pack
+// into the chosen set and that has an allowed holder, or -1.
+func (s *tsolve) unpacked(chosen []int, blocked []bool) int {
+	p := s.p
+	for k := range p.SKUs {
+		var lines []int
+		var d int64
+		for i, l := range p.Lines {
+			if l.SKU == k && s.items[i] > 0 {
+				lines = append(lines, i)
+				d += l.Qty
+			}
+		}
+		caps := make([]int64, 0, len(chosen))
+		for _, c := range chosen {
+			caps = append(caps, p.Candidates[c].Stock[k])
+		}
+		if u, _ := p.packLines(lines, caps); u < d {
+			for _, li := range lines {
+				for _, c := range s.holders[li] {
+					if !blocked[c] {
+						return li
+					}
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// maxCoverage picks the set of at most limit locations that serves the
+// most units (then the usual tiers).
+func (s *tsolve) maxCoverage(lb int) Certificate {
+	n := len(s.relev)
+	// Count subsets of size <= limit, capped.
+	var count, c int64 = 0, 1
+	for k := 1; k <= s.limit; k++ {
+		c = c * int64(n-k+1) / int64(k)
+		count += c
+		if count > s.budget-s.nodes {
+			break
+		}
+	}
+	var bestObj *setObj
+	consider := func(set []int) {
+		u := s.demand - s.cover(set)
+		o := s.score(set, u)
+		if bestObj == nil || o.cmp(bestObj) < 0 {
+			bestObj = o
+		}
+	}
+	exhaustive := count <= s.budget-s.nodes
+	if exhaustive {
+		var cur []int
+		var rec func(start int)
+		rec = func(start int) {
+			if len(cur) > 0 {
+				s.nodes++
+				consider(cur)
+			}
+			if len(cur) == s.limit {
+				return
+			}
+			for i := start; i < n; i++ {
+				cur = append(cur, s.relev[i])
+				rec(i + 1)
+				cur = cur[:len(cur)-1]
+			}
+		}
+		rec(0)
+	} else {
+		r := slices.Clone(s.items)
+		var set []int
+		in := make([]bool, len(s.p.Candidates))
+		for len(set) < s.limit {
+			bc, bg := -1, int64(0)
+			for _, c := range s.relev {
+				if in[c] {
+					continue
+				}
+				var g int64
+				for i, v := range r {
+					if v > 0 {
+						g += min(v, s.t[c][i])
+					}
+				}
+				if g > bg {
+					bc, bg = c, g
+				}
+			}
+			if bc < 0 {
+				break
+			}
+			in[bc] = true
+			set = append(set, bc)
+			for i := range r {
+				r[i] -= s.t[bc][i]
+			}
+		}
+		consider(set)
+	}
+	if bestObj != nil {
+		// Drop locations that serve nothing.
+		as := s.p.Assign(bestObj.set)
+		var used []int
+		for _, a := range as {
+			if !slices.Contains(used, a.Candidate) {
+				used = append(used, a.Candidate)
+			}
+		}
+		s.best = nil
+		s.bestObj = nil
+		s.offer(used, s.demand-s.cover(used))
+	}
+	return Certificate{Optimal: exhaustive, LowerBound: min(lb, s.limit), Nodes: s.nodes, Truncated: !exhaustive}
+}
