@@ -11,6 +11,7 @@ import (
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/storage/internal/codec"
 )
 
 type skuLoc struct {
@@ -57,15 +58,15 @@ func newQueries(s string) queries {
 		balance:     "SELECT qty FROM " + s + ".balances WHERE sku = $1 AND location = $2 AND bucket = $3 AND peer = $4",
 		safety:      "SELECT qty FROM " + s + ".safety_stocks WHERE sku = $1 AND location = $2",
 		raw:         "SELECT raw FROM " + s + ".channel_raws WHERE sku = $1 AND channel = $2",
-		reservation: "SELECT state, body FROM " + s + ".reservations WHERE id = $1",
+		reservation: "SELECT body FROM " + s + ".reservations WHERE id = $1",
 		idempotency: "SELECT fingerprint, seq, reservation FROM " + s + ".idempotency WHERE key = $1",
-		entry:       "SELECT kind, body FROM " + s + ".entries WHERE seq = $1",
+		entry:       "SELECT body FROM " + s + ".entries WHERE seq = $1",
 
-		entries:      "SELECT seq, kind, body FROM " + s + ".entries WHERE seq > $1 ORDER BY seq LIMIT $2",
+		entries:      "SELECT seq, body FROM " + s + ".entries WHERE seq > $1 ORDER BY seq LIMIT $2",
 		balances:     "SELECT sku, location, bucket, peer, qty FROM " + s + ".balances",
 		safeties:     "SELECT sku, location, qty FROM " + s + ".safety_stocks",
 		raws:         "SELECT channel, sku, raw FROM " + s + ".channel_raws",
-		reservations: "SELECT id, state, body FROM " + s + ".reservations",
+		reservations: "SELECT id, body FROM " + s + ".reservations",
 		due:          "SELECT id FROM " + s + ".reservations WHERE state = 'active' AND expires_at IS NOT NULL AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
 		nextExpiry:   "SELECT min(expires_at) FROM " + s + ".reservations WHERE state = 'active' AND expires_at IS NOT NULL",
 		locations:    "SELECT id, name, type, lat, lng, capabilities FROM " + s + ".locations",
@@ -82,9 +83,9 @@ func newQueries(s string) queries {
 			"ON CONFLICT (sku, channel) DO UPDATE SET raw = EXCLUDED.raw",
 		putEntries: "INSERT INTO " + s + ".entries (seq, kind, body) SELECT * FROM unnest($1::int8[], $2::text[], $3::bytea[])",
 		insertReservations: "INSERT INTO " + s + ".reservations (id, state, expires_at, body) " +
-			"SELECT id, state, NULLIF(exp, " + fmt.Sprint(int64(noTime)) + "), body FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) AS r(id, state, exp, body)",
+			"SELECT id, state, NULLIF(exp, " + fmt.Sprint(int64(codec.NoTime)) + "), body FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) AS r(id, state, exp, body)",
 		upsertReservations: "INSERT INTO " + s + ".reservations (id, state, expires_at, body) " +
-			"SELECT id, state, NULLIF(exp, " + fmt.Sprint(int64(noTime)) + "), body FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) AS r(id, state, exp, body) " +
+			"SELECT id, state, NULLIF(exp, " + fmt.Sprint(int64(codec.NoTime)) + "), body FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) AS r(id, state, exp, body) " +
 			"ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at, body = EXCLUDED.body",
 		insertIdempotency: "INSERT INTO " + s + ".idempotency (key, fingerprint, seq, reservation) SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[])",
 		putLocation: "INSERT INTO " + s + ".locations (id, name, type, lat, lng, capabilities) VALUES ($1, $2, $3, $4, $5, $6) " +
@@ -440,7 +441,7 @@ func (t *pgTx) flush(commit bool) error {
 		for i := range t.entries {
 			e := &t.entries[i]
 			seqs[i], kinds[i] = e.Seq, string(e.Kind)
-			bodies[i] = encodeEntry(make([]byte, 0, 64+48*len(e.Postings)), e)
+			bodies[i] = codec.AppendEntry(make([]byte, 0, 64+48*len(e.Postings)), e)
 		}
 		b.Queue(q.putEntries, seqs, kinds, bodies)
 		t.flushedSeq = t.seq
@@ -526,8 +527,8 @@ type resCols struct {
 func (c *resCols) add(r *inventory.Reservation) {
 	c.ids = append(c.ids, string(r.ID))
 	c.states = append(c.states, string(r.State))
-	c.exps = append(c.exps, unixNanos(r.ExpiresAt))
-	c.bodies = append(c.bodies, encodeReservation(nil, r))
+	c.exps = append(c.exps, codec.UnixNanos(r.ExpiresAt))
+	c.bodies = append(c.bodies, codec.AppendReservation(nil, r))
 }
 
 func (t *pgTx) commit() error {
@@ -594,15 +595,14 @@ func (t *pgTx) loadReservation(id inventory.ReservationID) (*resSlot, error) {
 	if sl, ok := t.res[id]; ok && (sl.exists || sl.known) {
 		return sl, nil
 	}
-	var state string
 	var body []byte
-	found, err := t.row([]any{&state, &body}, t.s.q.reservation, string(id))
+	found, err := t.row([]any{&body}, t.s.q.reservation, string(id))
 	if err != nil {
 		return nil, err
 	}
 	sl := &resSlot{known: true, inDB: found, exists: found}
 	if found {
-		if sl.r, err = decodeReservation(string(id), state, body); err != nil {
+		if sl.r, err = decodeReservation(string(id), body); err != nil {
 			return nil, fmt.Errorf("postgres: reservation %q: %w", id, err)
 		}
 	}
@@ -658,16 +658,15 @@ func (t *pgTx) Entry(seq int64) (inventory.Entry, error) {
 	if seq > t.flushedSeq && seq <= t.seq && t.headLocked {
 		return t.entries[seq-t.flushedSeq-1].Clone(), nil
 	}
-	var kind string
 	var body []byte
-	found, err := t.row([]any{&kind, &body}, t.s.q.entry, seq)
+	found, err := t.row([]any{&body}, t.s.q.entry, seq)
 	if err != nil {
 		return inventory.Entry{}, err
 	}
 	if !found {
 		return inventory.Entry{}, fmt.Errorf("%w: entry %d", inventory.ErrNotFound, seq)
 	}
-	e, err := decodeEntry(seq, kind, body)
+	e, err := decodeEntry(seq, body)
 	if err != nil {
 		return inventory.Entry{}, fmt.Errorf("postgres: entry %d: %w", seq, err)
 	}
@@ -688,13 +687,12 @@ func (t *pgTx) Entries(after int64, limit int) ([]inventory.Entry, error) {
 	}
 	var out []inventory.Entry
 	var seq int64
-	var kind string
 	var body []byte
 	err := t.rows(func(r pgx.Rows) error {
-		if err := r.Scan(&seq, &kind, &body); err != nil {
+		if err := r.Scan(&seq, &body); err != nil {
 			return err
 		}
-		e, err := decodeEntry(seq, kind, body)
+		e, err := decodeEntry(seq, body)
 		if err != nil {
 			return fmt.Errorf("postgres: entry %d: %w", seq, err)
 		}
@@ -758,7 +756,7 @@ func (t *pgTx) NextExpiry() (time.Time, bool, error) {
 	if n == nil {
 		return time.Time{}, false, nil
 	}
-	return fromNanos(*n), true, nil
+	return codec.FromUnixNanos(*n), true, nil
 }
 
 func (t *pgTx) Reservations(fn func(inventory.Reservation) error) error {
@@ -769,13 +767,13 @@ func (t *pgTx) Reservations(fn func(inventory.Reservation) error) error {
 		return err
 	}
 	var all []inventory.Reservation
-	var id, state string
+	var id string
 	var body []byte
 	if err := t.rows(func(r pgx.Rows) error {
-		if err := r.Scan(&id, &state, &body); err != nil {
+		if err := r.Scan(&id, &body); err != nil {
 			return err
 		}
-		res, err := decodeReservation(id, state, body)
+		res, err := decodeReservation(id, body)
 		if err != nil {
 			return fmt.Errorf("postgres: reservation %q: %w", id, err)
 		}

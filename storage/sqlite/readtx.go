@@ -9,6 +9,7 @@ import (
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/storage/internal/codec"
 )
 
 // readTx reads with plain SQL on one connection inside an open
@@ -123,7 +124,7 @@ func (t *readTx) reservation(id inventory.ReservationID) (inventory.Reservation,
 }
 
 func makeReservation(id, owner, state string, exp, created, ended *int64, lines []byte) (inventory.Reservation, error) {
-	ls, err := decodeLines(lines)
+	ls, err := codec.DecodeReservationLines(lines)
 	if err != nil {
 		return inventory.Reservation{}, fmt.Errorf("sqlite: reservation %q: %w", id, err)
 	}
@@ -166,13 +167,11 @@ func (t *readTx) entry(seq int64) (inventory.Entry, error) {
 	if err != nil {
 		return inventory.Entry{}, translate("entry", err)
 	}
-	var kind string
-	var at *int64
 	var data []byte
-	if err := r.Scan(&kind, &at, &data); err != nil {
+	if err := r.Scan(&data); err != nil {
 		return inventory.Entry{}, translate(fmt.Sprintf("entry %d", seq), err)
 	}
-	return decodeEntry(seq, kind, at, data)
+	return decodeEntry(seq, data)
 }
 
 func (t *readTx) Entries(after int64, limit int) ([]inventory.Entry, error) {
@@ -189,13 +188,11 @@ func (t *readTx) entries(after int64, limit int) ([]inventory.Entry, error) {
 	var out []inventory.Entry
 	err := t.each("entries", qEntries, func(rows *sql.Rows) error {
 		var seq int64
-		var kind string
-		var at *int64
 		var data []byte
-		if err := rows.Scan(&seq, &kind, &at, &data); err != nil {
+		if err := rows.Scan(&seq, &data); err != nil {
 			return translate("entries", err)
 		}
-		e, err := decodeEntry(seq, kind, at, data)
+		e, err := decodeEntry(seq, data)
 		if err != nil {
 			return err
 		}
@@ -379,7 +376,7 @@ func (t *readTx) config() (inventory.Config, error) {
 		if err := rows.Scan(&id, &name, &pool, &ch.Rule.BufferPercent, &ch.Rule.BufferUnits, &ch.Rule.Cap, &ch.Rule.StoreThreshold); err != nil {
 			return translate("channels", err)
 		}
-		p, err := decodePool(pool)
+		p, err := codec.DecodeLocationIDs(pool)
 		if err != nil {
 			return fmt.Errorf("sqlite: channel %q: %w", id, err)
 		}

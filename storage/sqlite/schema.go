@@ -62,7 +62,7 @@ CREATE TABLE entries (
 	seq  INTEGER PRIMARY KEY CHECK (seq > 0),
 	kind TEXT    NOT NULL,
 	at   INTEGER,                -- unix ns
-	data BLOB    NOT NULL        -- reservation, reference, key, postings, availability, flagged
+	data BLOB    NOT NULL        -- storage/internal/codec entry: kind, at, reservation, reference, key, postings, availability, flagged
 );
 
 CREATE TABLE locations (

@@ -10,6 +10,7 @@ import (
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/storage/internal/codec"
 )
 
 type skuLoc struct {
@@ -253,7 +254,7 @@ func (t *writeTx) flush() error {
 		if err != nil {
 			return err
 		}
-		args = append(args, string(r.ID), r.Owner, string(r.State), exp, created, ended, encodeLines(nil, r.Lines))
+		args = append(args, string(r.ID), r.Owner, string(r.State), exp, created, ended, codec.AppendReservationLines(nil, r.Lines))
 		c.dirty = false
 		t.res[id] = c
 	}
@@ -418,11 +419,7 @@ func (t *writeTx) Entry(seq int64) (inventory.Entry, error) {
 	if n := len(t.pending); n > 0 {
 		if first := t.pending[0].seq; seq >= first && seq < first+int64(n) {
 			p := t.pending[seq-first]
-			var at *int64
-			if v, ok := p.at.(int64); ok {
-				at = &v
-			}
-			return decodeEntry(p.seq, p.kind, at, p.data)
+			return decodeEntry(p.seq, p.data)
 		}
 	}
 	return t.entry(seq)
@@ -572,7 +569,7 @@ func (t *writeTx) Append(e *inventory.Entry, balances []inventory.Balance) error
 	}
 	seq := t.lastSeq + 1
 	start := len(t.buf)
-	t.buf = encodeEntryData(t.buf, e)
+	t.buf = codec.AppendEntry(t.buf, e)
 	t.pending = append(t.pending, pendingEntry{seq: seq, kind: string(e.Kind), at: at, data: t.buf[start:len(t.buf):len(t.buf)]})
 	for _, b := range balances {
 		t.bal[b.Account] = cell{v: b.Qty, dirty: true}
@@ -662,7 +659,7 @@ func (t *writeTx) PutChannel(c inventory.Channel) error {
 	}
 	st, err := t.c.stmt(t.ctx, qPutChannel)
 	if err == nil {
-		_, err = st.ExecContext(t.ctx, string(c.ID), c.Name, encodePool(c.Pool),
+		_, err = st.ExecContext(t.ctx, string(c.ID), c.Name, codec.AppendLocationIDs(nil, c.Pool),
 			c.Rule.BufferPercent, c.Rule.BufferUnits, c.Rule.Cap, c.Rule.StoreThreshold)
 	}
 	return translate("put channel", err)
