@@ -14,8 +14,9 @@
 //
 // Status at this stage: inventory and its three storage adapters (memory,
 // SQLite, PostgreSQL, all checked by the storage/storagetest suite) are
-// built. routing, orders, catalog, customer and returns are planned and not
-// yet built; the list below says what each is meant to hold.
+// built; routing is partly built; orders, catalog, customer and returns are
+// planned and not yet built. The list below says what each holds or is
+// meant to hold.
 //
 //   - inventory (built): the unified stock ledger. Stock is a double-entry
 //     ledger of units over (SKU, location, bucket) accounts, with
@@ -28,8 +29,10 @@
 //   - storage/postgres (built): PostgreSQL through pgx.
 //   - storage/storagetest (built): the conformance suite that every storage
 //     adapter runs.
-//   - routing (planned, not yet built): fulfilment sourcing; turns an order's
-//     lines and destination into a plan of which location ships what.
+//   - routing (first part built): fulfilment sourcing; turns an order's
+//     lines and destination into a plan of which location ships what, with
+//     a reason for every candidate. Opening hours, click & collect by
+//     transfer, splitters and a cost tier are not built yet.
 //   - orders (planned, not yet built): the order management system; orders
 //     from every channel, split into fulfilment orders with their own state
 //     machines.
