@@ -2,7 +2,6 @@ package routing
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/omnikit/omnikit"
@@ -129,7 +128,7 @@ func (c *Context) DistanceMeters(s *Site) int64 {
 	}
 	if i := c.siteIndex(s); i >= 0 && c.dist != nil {
 		if c.dist[i] < 0 {
-			c.dist[i] = haversineMeters(c.net.sites[i].Location.Geo, d.Destination)
+			c.dist[i] = c.net.sites[i].Location.Geo.DistanceMeters(d.Destination)
 		}
 		return c.dist[i]
 	}
@@ -350,17 +349,3 @@ func (f RankerFunc) Name() string { return f.ID }
 
 // Rank calls f.F.
 func (f RankerFunc) Rank(c *Context, s *Site) int64 { return f.F(c, s) }
-
-// haversineMeters is omnikit.GeoPoint.DistanceMeters without the
-// validation (both points were validated when the network and request were
-// accepted); the formula and radius are the same.
-func haversineMeters(p, o omnikit.GeoPoint) int64 {
-	const rad = math.Pi / 180
-	lat1, lat2 := p.Lat*rad, o.Lat*rad
-	dLat := (o.Lat - p.Lat) * rad
-	dLng := (o.Lng - p.Lng) * rad
-	sLat, sLng := math.Sin(dLat/2), math.Sin(dLng/2)
-	h := sLat*sLat + math.Cos(lat1)*math.Cos(lat2)*sLng*sLng
-	h = math.Min(1, math.Max(0, h))
-	return int64(math.Round(2 * omnikit.EarthRadiusKm * math.Asin(math.Sqrt(h)) * 1000))
-}
