@@ -24,7 +24,17 @@
 //     reservations in opposite orders on one hot SKU and on random SKUs,
 //     then zero oversell and a clean Verify (run it with -race);
 //   - Linearizable: concurrent single-SKU histories checked with porcupine
-//     against a sequential model, partitioned per SKU.
+//     against a sequential model, partitioned per SKU;
+//   - GroupCommit: concurrent commands share store transactions, and a
+//     shortage among them fails only itself;
+//   - Faults: through a fault-injecting wrapper, a failed commit leaves
+//     nothing behind, and a reply lost after a commit is answered by a
+//     retry with the same idempotency key that applies nothing twice;
+//   - Reconnect (when the harness can Reopen): idempotency records,
+//     reservations with their deadlines and the feed survive a reopen;
+//   - Contention: hundreds of callers on one SKU sell exactly its stock,
+//     and a thousand callers (far above any connection pool) finish with a
+//     clean Verify.
 //
 // [BenchmarkInventory] measures an adapter under the ledger next to a
 // naive baseline measured in the same run.
