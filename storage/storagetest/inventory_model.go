@@ -459,6 +459,23 @@ func (m *modelState) expectSameEntry(rt *rapid.T, what string, got inventory.Ent
 
 func (m *modelState) remember(k *modelKeyed) { m.keyed = append(m.keyed, k) }
 
+// modelRememberEntry remembers a keyed command whose result is an entry:
+// call with same must later return first again and write nothing; call
+// with other (another input under the same key) must conflict.
+func modelRememberEntry[I any](m *modelState, what string, first inventory.Entry, call func(I) (inventory.Entry, error), same, other I) {
+	m.remember(&modelKeyed{
+		desc: what,
+		retry: func(rt *rapid.T) {
+			got, err := call(same)
+			m.expectSameEntry(rt, "retry of "+what, got, err, first)
+		},
+		conflict: func(rt *rapid.T) {
+			_, err := call(other)
+			m.expectErr(rt, "conflicting reuse of the key of "+what, err, inventory.ErrIdempotencyConflict)
+		},
+	})
+}
+
 // ---- recording and authorizing stock commands ----
 
 // doStock runs a one-location stock command, predicting its postings (and
@@ -515,20 +532,9 @@ func (m *modelState) doStock(rt *rapid.T, what string, kind inventory.EntryKind,
 	}
 	m.expectEntry(rt, what, e, err, kind, ps)
 	if key != "" {
-		first := e
-		m.remember(&modelKeyed{
-			desc: what,
-			retry: func(rt *rapid.T) {
-				got, err := call(key, lines)
-				m.expectSameEntry(rt, "retry of "+what, got, err, first)
-			},
-			conflict: func(rt *rapid.T) {
-				alt := slices.Clone(lines)
-				alt[0].Qty++
-				_, err := call(key, alt)
-				m.expectErr(rt, "conflicting reuse of the key of "+what, err, inventory.ErrIdempotencyConflict)
-			},
-		})
+		alt := slices.Clone(lines)
+		alt[0].Qty++
+		modelRememberEntry(m, what, e, func(ls []inventory.Line) (inventory.Entry, error) { return call(key, ls) }, lines, alt)
 	}
 }
 
@@ -574,21 +580,11 @@ func (m *modelState) actAdjust(rt *rapid.T) {
 	e, err := call(key, lines)
 	m.expectEntry(rt, what, e, err, inventory.KindAdjust, ps)
 	if key != "" {
-		m.remember(&modelKeyed{
-			desc: what,
-			retry: func(rt *rapid.T) {
-				got, err := call(key, lines)
-				m.expectSameEntry(rt, "retry of "+what, got, err, e)
-			},
-			conflict: func(rt *rapid.T) {
-				alt := slices.Clone(lines)
-				if alt[0].Delta++; alt[0].Delta == 0 {
-					alt[0].Delta++
-				}
-				_, err := call(key, alt)
-				m.expectErr(rt, "conflicting reuse of the key of "+what, err, inventory.ErrIdempotencyConflict)
-			},
-		})
+		alt := slices.Clone(lines)
+		if alt[0].Delta++; alt[0].Delta == 0 {
+			alt[0].Delta++
+		}
+		modelRememberEntry(m, what, e, func(ls []inventory.Adjustment) (inventory.Entry, error) { return call(key, ls) }, lines, alt)
 	}
 }
 
@@ -617,19 +613,9 @@ func (m *modelState) actCount(rt *rapid.T) {
 	e, err := call(key, lines)
 	m.expectEntry(rt, what, e, err, inventory.KindCount, ps)
 	if key != "" {
-		m.remember(&modelKeyed{
-			desc: what,
-			retry: func(rt *rapid.T) {
-				got, err := call(key, lines)
-				m.expectSameEntry(rt, "retry of "+what, got, err, e)
-			},
-			conflict: func(rt *rapid.T) {
-				alt := slices.Clone(lines)
-				alt[0].OnHand++
-				_, err := call(key, alt)
-				m.expectErr(rt, "conflicting reuse of the key of "+what, err, inventory.ErrIdempotencyConflict)
-			},
-		})
+		alt := slices.Clone(lines)
+		alt[0].OnHand++
+		modelRememberEntry(m, what, e, func(ls []inventory.CountLine) (inventory.Entry, error) { return call(key, ls) }, lines, alt)
 	}
 }
 
@@ -662,19 +648,9 @@ func (m *modelState) doTransfer(rt *rapid.T, kind inventory.EntryKind, from, to 
 	}
 	m.expectEntry(rt, what, e, err, kind, ps)
 	if key != "" {
-		m.remember(&modelKeyed{
-			desc: what,
-			retry: func(rt *rapid.T) {
-				got, err := call(key, lines)
-				m.expectSameEntry(rt, "retry of "+what, got, err, e)
-			},
-			conflict: func(rt *rapid.T) {
-				alt := slices.Clone(lines)
-				alt[0].Qty++
-				_, err := call(key, alt)
-				m.expectErr(rt, "conflicting reuse of the key of "+what, err, inventory.ErrIdempotencyConflict)
-			},
-		})
+		alt := slices.Clone(lines)
+		alt[0].Qty++
+		modelRememberEntry(m, what, e, func(ls []inventory.Line) (inventory.Entry, error) { return call(key, ls) }, lines, alt)
 	}
 }
 
@@ -931,19 +907,9 @@ func (m *modelState) doSettle(rt *rapid.T, kind inventory.EntryKind, r *modelRes
 		}
 	}
 	if key != "" {
-		m.remember(&modelKeyed{
-			desc: what,
-			retry: func(rt *rapid.T) {
-				got, err := m.settleCall(kind, req)
-				m.expectSameEntry(rt, "retry of "+what, got, err, e)
-			},
-			conflict: func(rt *rapid.T) {
-				alt := req
-				alt.Reference = "other"
-				_, err := m.settleCall(kind, alt)
-				m.expectErr(rt, "conflicting reuse of the key of "+what, err, inventory.ErrIdempotencyConflict)
-			},
-		})
+		alt := req
+		alt.Reference = "other"
+		modelRememberEntry(m, what, e, func(r inventory.SettleRequest) (inventory.Entry, error) { return m.settleCall(kind, r) }, req, alt)
 	}
 }
 
