@@ -65,6 +65,15 @@ func concNewTally() *concTally {
 	}
 }
 
+// concSum returns a new tally of everything in ts.
+func concSum(ts ...*concTally) *concTally {
+	sum := concNewTally()
+	for _, t := range ts {
+		sum.add(t)
+	}
+	return sum
+}
+
 func (c *concTally) add(o *concTally) {
 	for k, v := range o.reserved {
 		c.reserved[k] += v
@@ -293,10 +302,7 @@ func concHotSKU(t *testing.T, h InventoryHarness) {
 	if t.Failed() {
 		return
 	}
-	phase1 := concNewTally()
-	for _, tl := range tallies {
-		phase1.add(tl)
-	}
+	phase1 := concSum(tallies...)
 	for loc, q := range hotStock {
 		k := concSkuLoc{hot, loc}
 		if phase1.reserved[k] != q {
@@ -393,13 +399,8 @@ func concHotSKU(t *testing.T, h InventoryHarness) {
 	if t.Failed() {
 		return
 	}
-	all := concNewTally()
-	all.add(initial)
-	all.add(phase1)
-	phase2 := concNewTally()
-	for _, tl := range tallies2 {
-		phase2.add(tl)
-	}
+	all := concSum(initial, phase1)
+	phase2 := concSum(tallies2...)
 	kinds, _ = concFeedKinds(t, l, base2)
 	for _, k := range []inventory.EntryKind{inventory.KindReserve, inventory.KindCommit, inventory.KindRelease, inventory.KindReceive} {
 		if kinds[k] != phase2.kinds[k] {
@@ -590,10 +591,7 @@ func concAllOrNothing(t *testing.T, h InventoryHarness) {
 	if t.Failed() {
 		return
 	}
-	all := concNewTally()
-	for _, tl := range tallies {
-		all.add(tl)
-	}
+	all := concSum(tallies...)
 	for _, ids := range impossible {
 		for _, id := range ids {
 			if r, err := l.Reservation(ctx, id); !errors.Is(err, inventory.ErrNotFound) {
