@@ -26,8 +26,9 @@ func contribution(cfg *config, ch *Channel, loc omnikit.LocationID, atp int64) i
 	return atp
 }
 
-// shape turns a channel's sum into what the channel sees.
-func (r ChannelRule) shape(raw int64) int64 {
+// Shape returns what a channel with this rule sees of a pool sum of raw
+// units.
+func (r ChannelRule) Shape(raw int64) int64 {
 	v := raw
 	if r.BufferPercent > 0 {
 		v = v * (100 - r.BufferPercent) / 100
@@ -41,10 +42,6 @@ func (r ChannelRule) shape(raw int64) int64 {
 	}
 	return v
 }
-
-// Shape returns what a channel with this rule sees of a pool sum of raw
-// units.
-func (r ChannelRule) Shape(raw int64) int64 { return r.shape(raw) }
 
 // channelDelta is a change of one channel's sum for one SKU. A command
 // collects its deltas so that each (channel, SKU) is written once.
@@ -99,7 +96,7 @@ func applyDeltas(tx Tx, ds []channelDelta) ([]ChannelLevel, error) {
 		if err != nil {
 			return nil, err
 		}
-		before, after := d.ch.Rule.shape(raw-d.delta), d.ch.Rule.shape(raw)
+		before, after := d.ch.Rule.Shape(raw-d.delta), d.ch.Rule.Shape(raw)
 		if before != after {
 			levels = append(levels, ChannelLevel{Channel: d.ch.ID, SKU: d.sku, Available: after})
 		}

@@ -218,7 +218,7 @@ func (l *Ledger) rebuildChannels(tx Tx, cfg *config, ids []omnikit.ChannelID) er
 			// The rule may have changed even where the sum did not; the
 			// feed gets every SKU whose shaped availability is now known.
 			if defined {
-				levels = append(levels, ChannelLevel{Channel: id, SKU: k.sku, Available: ch.Rule.shape(n)})
+				levels = append(levels, ChannelLevel{Channel: id, SKU: k.sku, Available: ch.Rule.Shape(n)})
 			}
 		}
 	}

@@ -103,7 +103,7 @@ func (l *Ledger) ChannelAvailabilities(ctx context.Context, ch omnikit.ChannelID
 			if err != nil {
 				return err
 			}
-			out[i] = ChannelLevel{Channel: ch, SKU: s, Available: c.Rule.shape(raw)}
+			out[i] = ChannelLevel{Channel: ch, SKU: s, Available: c.Rule.Shape(raw)}
 		}
 		return nil
 	})
