@@ -510,6 +510,14 @@ func testInventoryScenarios(t *testing.T, h InventoryHarness) {
 				_, err := s.l.Reserve(s.ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 1}, {SKU: "A", Location: "mars", Qty: 1}}})
 				return err
 			}},
+			{"transfer to an unknown location", inventory.ErrUnknownLocation, func() error {
+				_, err := s.l.TransferOut(s.ctx, inventory.TransferRequest{From: "wh", To: "mars", Lines: []inventory.Line{{SKU: "A", Qty: 1}}})
+				return err
+			}},
+			{"transfer to an empty location", inventory.ErrInvalidInput, func() error {
+				_, err := s.l.TransferIn(s.ctx, inventory.TransferRequest{From: "wh", To: "", Lines: []inventory.Line{{SKU: "A", Qty: 1}}})
+				return err
+			}},
 			{"expiry in the past", inventory.ErrInvalidInput, func() error {
 				_, err := s.l.Reserve(s.ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 1}}, ExpiresAt: s.clk.Now().Add(-time.Second)})
 				return err
