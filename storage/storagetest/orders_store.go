@@ -1,0 +1,5 @@
+package storagetest
+
+import "testing"
+
+func testOrdersStore(t *testing.T, h OrdersHarness) {}
