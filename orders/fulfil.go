@@ -410,6 +410,7 @@ func (s *Service) cancelUnits(ctx context.Context, o *Order, f *Fulfilment, qty 
 		if q := qty[l.Line]; q > 0 {
 			l.Qty -= q
 			l.Cancelled += q
+			o.Line(l.Line).Cancelled += q
 			lines = append(lines, EventLine{Line: l.Line, SKU: l.SKU, Qty: q})
 		}
 	}

@@ -93,8 +93,11 @@ type Line struct {
 	// Backordered counts the ordered units that no location holds yet;
 	// they wait for stock (see Service.FulfilBackorders) or a cancellation.
 	Backordered int64
-	// Cancelled counts the units cancelled (by the customer, or because no
-	// location could fulfil them after a rejection).
+	// Cancelled counts the units cancelled: by the customer (backordered
+	// or in a fulfilment), by an expired pickup, or because no location
+	// could fulfil them after a rejection. At every moment
+	// Qty = Backordered + Cancelled + the Qty of the line in every
+	// fulfilment (including the handed-over ones).
 	Cancelled int64
 }
 

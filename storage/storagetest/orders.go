@@ -19,4 +19,5 @@ type OrdersHarness struct {
 // makes: the Store contract itself, then the orders.Service on top of it.
 func RunOrders(t *testing.T, h OrdersHarness) {
 	t.Run("Store", func(t *testing.T) { testOrdersStore(t, h) })
+	t.Run("Scenarios", func(t *testing.T) { testOrdersScenarios(t, h) })
 }
