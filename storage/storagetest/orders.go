@@ -20,4 +20,5 @@ type OrdersHarness struct {
 func RunOrders(t *testing.T, h OrdersHarness) {
 	t.Run("Store", func(t *testing.T) { testOrdersStore(t, h) })
 	t.Run("Scenarios", func(t *testing.T) { testOrdersScenarios(t, h) })
+	t.Run("Model", func(t *testing.T) { testOrdersModel(t, h) })
 }

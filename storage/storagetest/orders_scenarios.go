@@ -172,7 +172,7 @@ func (s *oscen) checkOrder(id orders.OrderID) orders.Order {
 	return o
 }
 
-func checkOrderInvariants(t testing.TB, ctx context.Context, l *inventory.Ledger, o orders.Order) {
+func checkOrderInvariants(t fataler, ctx context.Context, l *inventory.Ledger, o orders.Order) {
 	t.Helper()
 	inF := map[string]int64{}
 	held := map[inventory.ReservationID]map[string]int64{} // reservation -> sku@loc -> open units
@@ -244,7 +244,7 @@ func (s *oscen) checkEvents() []orders.Event {
 	return checkEventLog(s.t, s.ctx, s.oms)
 }
 
-func checkEventLog(t testing.TB, ctx context.Context, oms *orders.Service) []orders.Event {
+func checkEventLog(t fataler, ctx context.Context, oms *orders.Service) []orders.Event {
 	t.Helper()
 	var all []orders.Event
 	for {
@@ -816,4 +816,10 @@ func (s *dyingInventory) Update(ctx context.Context, keys []inventory.Account, f
 		return errDied
 	}
 	return s.Store.Update(ctx, keys, fn)
+}
+
+// fataler is what the checks shared by tests and rapid properties need.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
 }
