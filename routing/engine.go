@@ -57,6 +57,9 @@ type Strategy struct {
 	Policy SplitPolicy
 	// Budget is the solver's work budget in nodes; 0 means DefaultBudget.
 	Budget int64
+	// Splitters break each location's package after the plan is chosen
+	// (Decision.Packages); none means one package per location.
+	Splitters []Splitter
 }
 
 // DefaultStrategy returns the built-in strategy: capability, stock and
@@ -80,7 +83,10 @@ type Engine struct {
 
 // New returns an engine for the strategies, tried in order. With no
 // strategy it uses DefaultStrategy. It returns a *ConfigError for an empty
-// or duplicate name, a nil filter or ranker, or a negative cap or budget.
+// or duplicate name, a nil condition, filter, ranker or splitter, a
+// negative cap or budget, or a built-in plug-in with invalid settings (a
+// money threshold without a currency, SKUTagged without tags, a negative
+// ReadyByFilter.Prep, a splitter maximum <= 0).
 func New(strategies ...Strategy) (*Engine, error) {
 	if len(strategies) == 0 {
 		strategies = []Strategy{DefaultStrategy()}
@@ -99,11 +105,19 @@ func New(strategies ...Strategy) (*Engine, error) {
 			return nil, &ConfigError{Strategy: s.Name, Reason: "nil filter"}
 		case slices.Contains(s.Rankers, nil):
 			return nil, &ConfigError{Strategy: s.Name, Reason: "nil ranker"}
+		case slices.Contains(s.When, nil):
+			return nil, &ConfigError{Strategy: s.Name, Reason: "nil condition"}
+		case slices.Contains(s.Splitters, nil):
+			return nil, &ConfigError{Strategy: s.Name, Reason: "nil splitter"}
+		}
+		if err := validatePlugins(&s); err != nil {
+			return nil, &ConfigError{Strategy: s.Name, Reason: err.Error()}
 		}
 		seen[s.Name] = true
 		s.When = slices.Clone(s.When)
 		s.Filters = slices.Clone(s.Filters)
 		s.Rankers = slices.Clone(s.Rankers)
+		s.Splitters = slices.Clone(s.Splitters)
 		if s.Solver == nil {
 			s.Solver = Tiered{}
 		}
@@ -162,6 +176,10 @@ type Allocation struct {
 	Location omnikit.LocationID
 	// Qty is the number of units, > 0.
 	Qty int64
+	// TransferTo is the pickup store the units are transferred to before
+	// collection (click & collect with Delivery.AllowTransfer), or empty
+	// when Location itself serves them.
+	TransferTo omnikit.LocationID
 }
 
 // Shortfall is Qty units of a line left unfulfilled, with a reason code.
@@ -218,6 +236,10 @@ type Decision struct {
 	Allocations []Allocation
 	// Unfulfilled lists what is not served, sorted by line id.
 	Unfulfilled []Shortfall
+	// Packages are the plan's packages: one per used location (by
+	// location id, items by line id), then broken up by the strategy's
+	// Splitters.
+	Packages []Package
 	// Objective is the chosen plan's objective values.
 	Objective Objective
 	// RunnerUp is the best plan found with a different location set, or
@@ -345,7 +367,8 @@ type prepared struct {
 }
 
 func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *prepared {
-	ctx := &Context{Request: c.req, SKUs: c.skus, Demand: make([]int64, len(c.skus)), net: n, dist: make([]int64, len(n.sites))}
+	ctx := &Context{Request: c.req, SKUs: c.skus, Demand: make([]int64, len(c.skus)), net: n, dist: make([]int64, len(n.sites)),
+		store: c.store, transfer: c.transfer}
 	for i := range ctx.dist {
 		ctx.dist[i] = -1
 	}
@@ -406,6 +429,7 @@ func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *pre
 		pr.p.Candidates = append(pr.p.Candidates, ProblemCandidate{
 			Location: site.Location.ID, Stock: stockBuf[:len(c.skus):len(c.skus)],
 			DistanceMeters: tr.DistanceMeters, Keys: keys, Priority: site.Priority,
+			Transfer: c.transfer && si != c.store,
 		})
 		pr.traceOf = append(pr.traceOf, len(pr.traces)-1)
 		stockBuf = stockBuf[len(c.skus):]
@@ -550,7 +574,11 @@ func (e *Engine) attempt(n *Network, c *canonical, s *Strategy, relax bool) (Dec
 	units := map[int]int64{}
 	for _, a := range sol.Assignments {
 		l := p.Lines[a.Line]
-		d.Allocations = append(d.Allocations, Allocation{Line: l.ID, SKU: p.SKUs[l.SKU], Location: p.Candidates[a.Candidate].Location, Qty: a.Qty})
+		al := Allocation{Line: l.ID, SKU: p.SKUs[l.SKU], Location: p.Candidates[a.Candidate].Location, Qty: a.Qty}
+		if p.Candidates[a.Candidate].Transfer {
+			al.TransferTo = c.req.Delivery.Store
+		}
+		d.Allocations = append(d.Allocations, al)
 		served[a.Line] += a.Qty
 		units[a.Candidate] += a.Qty
 	}
@@ -588,5 +616,33 @@ func (e *Engine) attempt(n *Network, c *canonical, s *Strategy, relax bool) (Dec
 		}
 	}
 	d.Candidates = pr.traces
+	if d.Packages, err = packages(d.Allocations, s.Splitters); err != nil {
+		return Decision{}, err
+	}
 	return d, nil
+}
+
+// validatePlugins checks the settings of built-in plug-ins.
+func validatePlugins(s *Strategy) error {
+	var all []any
+	for _, w := range s.When {
+		all = append(all, w)
+	}
+	for _, f := range s.Filters {
+		if sf, ok := f.(soft); ok {
+			f = sf.Filter
+		}
+		all = append(all, f)
+	}
+	for _, sp := range s.Splitters {
+		all = append(all, sp)
+	}
+	for _, x := range all {
+		if v, ok := x.(validator); ok {
+			if err := v.validate(); err != nil {
+				return fmt.Errorf("%T: %w", x, err)
+			}
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
@@ -31,6 +32,13 @@ type Site struct {
 	// SafetyStock holds back units per SKU from every promise: routing
 	// sees max(0, Stock - SafetyStock). Nil means none.
 	SafetyStock map[omnikit.SKU]int64
+	// Hours is the opening timetable, for OpenFilter and ReadyByFilter;
+	// nil means unknown hours, treated as always open.
+	Hours *Hours
+	// TransferLead is the time a transfer from this location to a pickup
+	// store takes (click & collect with Delivery.AllowTransfer); 0 means
+	// Delivery.TransferLead.
+	TransferLead time.Duration
 
 	idx int // position in the network + 1; 0 when not from a Network
 }
@@ -52,7 +60,7 @@ type Network struct {
 // NewNetwork validates and indexes sites. It returns a *NetworkError
 // (ErrInvalidNetwork) for an invalid or duplicate location id, an invalid
 // location type, non-finite or out-of-range coordinates, negative stock,
-// capacity or workload. The sites are copied; their Stock maps are shared
+// capacity, workload or transfer lead time, or an invalid opening window. The sites are copied; their Stock maps are shared
 // and must not be modified afterwards.
 func NewNetwork(sites []Site) (*Network, error) {
 	n := &Network{
@@ -80,6 +88,19 @@ func NewNetwork(sites []Site) (*Network, error) {
 		}
 		if s.Capacity < 0 || s.Workload < 0 {
 			return nil, &NetworkError{Location: id, Reason: "negative capacity or workload"}
+		}
+		if s.TransferLead < 0 {
+			return nil, &NetworkError{Location: id, Reason: "negative transfer lead time"}
+		}
+		if s.Hours != nil {
+			if err := s.Hours.Validate(); err != nil {
+				return nil, &NetworkError{Location: id, Reason: "hours: " + err.Error()}
+			}
+			// A private copy with the windows normalised once.
+			h := *s.Hours
+			h.Windows = slices.Clone(h.Windows)
+			h.days = h.normalise()
+			s.Hours = &h
 		}
 		n.byID[s.Location.ID] = i
 		s.idx = i + 1

@@ -40,6 +40,10 @@ type ProblemCandidate struct {
 	Keys []int64
 	// Priority is the location's Site.Priority.
 	Priority int64
+	// Transfer is true when the location's units would be transferred to
+	// the pickup store (click & collect with Delivery.AllowTransfer);
+	// such candidates come after the pickup store in preference order.
+	Transfer bool
 }
 
 // Problem is what a Solver sees: lines and candidates in canonical order
@@ -107,14 +111,35 @@ type Solver interface {
 	Solve(p *Problem) Solution
 }
 
-// prepare computes the preference order: distance, ranker keys, id.
+// prepare computes the preference order: own stock before transfers,
+// distance, ranker keys, id.
 func (p *Problem) prepare() {
 	n := len(p.Candidates)
-	p.pref = make([]int, n)
-	for i := range p.pref {
-		p.pref[i] = i
+	// Sort flat keys (transfer, distance, index) and fall back to the full
+	// comparison only on equal transfer and distance: same order as
+	// candCmp, fewer indirections.
+	type pk struct {
+		dist int64
+		i    int
 	}
-	slices.SortFunc(p.pref, func(a, b int) int { return p.candCmp(a, b) })
+	keys := make([]pk, n)
+	for i := range keys {
+		d := p.Candidates[i].DistanceMeters
+		if p.Candidates[i].Transfer {
+			d |= 1 << 62 // transfers after the pickup store; distances are far smaller
+		}
+		keys[i] = pk{d, i}
+	}
+	slices.SortFunc(keys, func(a, b pk) int {
+		if a.dist != b.dist {
+			return cmpI(a.dist, b.dist)
+		}
+		return p.candCmp(a.i, b.i)
+	})
+	p.pref = make([]int, n)
+	for r, k := range keys {
+		p.pref[r] = k.i
+	}
 	p.rank = make([]int, n)
 	for r, c := range p.pref {
 		p.rank[c] = r
@@ -123,6 +148,12 @@ func (p *Problem) prepare() {
 
 func (p *Problem) candCmp(a, b int) int {
 	ca, cb := &p.Candidates[a], &p.Candidates[b]
+	if ca.Transfer != cb.Transfer {
+		if cb.Transfer {
+			return -1
+		}
+		return 1
+	}
 	if ca.DistanceMeters != cb.DistanceMeters {
 		return cmpI(ca.DistanceMeters, cb.DistanceMeters)
 	}
@@ -153,7 +184,7 @@ func (p *Problem) Demand() int64 {
 
 // Assign returns the plan that serves the lines from the candidate set
 // (indexes into Candidates), taking locations in preference order
-// (distance, ranker keys, id) and respecting AllowLineSplit. It maximises
+// (the pickup store before transfer sources, distance, ranker keys, id) and respecting AllowLineSplit. It maximises
 // the units served within the set.
 func (p *Problem) Assign(set []int) []Assignment {
 	if p.pref == nil {
@@ -291,13 +322,16 @@ func (p *Problem) packLines(lines []int, caps []int64) (int64, []int) {
 }
 
 // Objective is the lexicographic score of a plan, compared tier by tier:
-// Unfulfilled, Shipments, DistanceMeters, RankKeys (in ranker order), then
-// the sorted location ids. Lower is better on every tier.
+// Unfulfilled, Shipments, Transfers, DistanceMeters, RankKeys (in ranker
+// order), then the sorted location ids. Lower is better on every tier.
 type Objective struct {
 	// Unfulfilled is the number of units not served.
 	Unfulfilled int64
 	// Shipments is the number of locations used.
 	Shipments int64
+	// Transfers is the number of used locations that transfer to the
+	// pickup store (0 unless Delivery.AllowTransfer).
+	Transfers int64
 	// DistanceMeters sums the distances of the used locations.
 	DistanceMeters int64
 	// RankKeys sums each ranker's keys over the used locations.
@@ -313,6 +347,9 @@ func (o Objective) Compare(q Objective) int {
 		return c
 	}
 	if c := cmpI(o.Shipments, q.Shipments); c != 0 {
+		return c
+	}
+	if c := cmpI(o.Transfers, q.Transfers); c != 0 {
 		return c
 	}
 	if c := cmpI(o.DistanceMeters, q.DistanceMeters); c != 0 {
@@ -337,17 +374,18 @@ func (p *Problem) Score(as []Assignment) Objective {
 		set = append(set, c)
 	}
 	slices.Sort(set)
-	o.Shipments, o.DistanceMeters, o.RankKeys, o.Locations = p.setScore(set)
+	o.Shipments, o.Transfers, o.DistanceMeters, o.RankKeys, o.Locations = p.setScore(set)
 	return o
 }
 
-func (p *Problem) setScore(set []int) (int64, int64, []int64, []omnikit.LocationID) {
-	var dist int64
-	var keys []int64
-	ids := make([]omnikit.LocationID, 0, len(set))
+func (p *Problem) setScore(set []int) (n, transfers, dist int64, keys []int64, ids []omnikit.LocationID) {
+	ids = make([]omnikit.LocationID, 0, len(set))
 	for _, c := range set {
 		cd := &p.Candidates[c]
 		dist += cd.DistanceMeters
+		if cd.Transfer {
+			transfers++
+		}
 		if keys == nil {
 			keys = make([]int64, len(cd.Keys))
 		}
@@ -356,5 +394,5 @@ func (p *Problem) setScore(set []int) (int64, int64, []int64, []omnikit.Location
 		}
 		ids = append(ids, cd.Location)
 	}
-	return int64(len(set)), dist, keys, ids
+	return int64(len(set)), transfers, dist, keys, ids
 }

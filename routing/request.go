@@ -18,7 +18,8 @@ const (
 	// Ship sends the lines to an address.
 	Ship Method = iota + 1
 	// Pickup is click & collect: the customer collects at a pickup store,
-	// which must hold the stock itself (transfers are not built).
+	// which holds the stock itself or, with Delivery.AllowTransfer,
+	// receives it by transfer from other locations.
 	Pickup
 	// TakeAway is a sale at the selling store, taken away now.
 	TakeAway
@@ -48,6 +49,15 @@ type Delivery struct {
 	Store omnikit.LocationID
 	// Market is the destination's market code, for MarketRanker.
 	Market string
+	// AllowTransfer (Pickup only) lets locations other than the pickup
+	// store supply units, transferred to the pickup store before
+	// collection. Their allocations carry Allocation.TransferTo; plans
+	// prefer the pickup store's own stock (fewer transfers), and
+	// distances are measured from each source to the pickup store.
+	AllowTransfer bool
+	// TransferLead is the default transfer lead time to the pickup store,
+	// for sources whose Site.TransferLead is 0; never negative.
+	TransferLead time.Duration
 }
 
 // Line is one order line.
@@ -59,6 +69,9 @@ type Line struct {
 	SKU omnikit.SKU
 	// Qty is the number of units, > 0.
 	Qty int64
+	// Tags are free-form labels of the line's SKU (such as "hazmat",
+	// "bulky"), for the SKUTagged condition.
+	Tags []string
 }
 
 // Rejection records units a location refused (it could not find them), for
@@ -80,8 +93,17 @@ type Request struct {
 	Delivery Delivery
 	// Now is the decision time, passed in (never read from a clock).
 	Now time.Time
+	// ReadyBy is when the order must be ready (prepared, or transferred
+	// to the pickup store), for ReadyByFilter; zero means no deadline.
+	// A non-zero ReadyBy needs a non-zero Now.
+	ReadyBy time.Time
+	// Value is the order value, for OrderValueAtLeast and OrderValueBelow;
+	// the zero Money means unknown (such conditions then do not match).
+	Value omnikit.Money
 	// Locations restricts the scope to these locations; empty means every
 	// location of the network (or the store, for Pickup and TakeAway).
+	// With Delivery.AllowTransfer the scope is every location (or these
+	// locations) plus the pickup store.
 	Locations []omnikit.LocationID
 	// Exclude removes locations from consideration (reason
 	// "excluded.request").
@@ -107,13 +129,18 @@ type canonical struct {
 	scope    []int // site indexes in scope, sorted
 	exclude  map[int]Reason
 	outScope bool
+	store    int // pickup or selling store site index, -1 for Ship
+	transfer bool
 }
 
 func (r *Request) canonicalize(n *Network) (*canonical, error) {
 	if len(r.Lines) == 0 {
 		return nil, &RequestError{Field: "Lines", Reason: "no lines"}
 	}
-	c := &canonical{req: r, lines: make([]Line, len(r.Lines)), exclude: map[int]Reason{}}
+	c := &canonical{req: r, lines: make([]Line, len(r.Lines)), exclude: map[int]Reason{}, store: -1}
+	if !r.ReadyBy.IsZero() && r.Now.IsZero() {
+		return nil, &RequestError{Field: "ReadyBy", Reason: "a ready-by time needs Now"}
+	}
 	for i, l := range r.Lines {
 		if l.ID == "" {
 			l.ID = fmt.Sprintf("L%d", i+1)
@@ -149,16 +176,25 @@ func (r *Request) canonicalize(n *Network) (*canonical, error) {
 			return nil, &RequestError{Field: "Delivery.Destination", Reason: err.Error()}
 		}
 	case Pickup, TakeAway:
-		if _, ok := n.byID[d.Store]; !ok {
+		j, ok := n.byID[d.Store]
+		if !ok {
 			return nil, &RequestError{Field: "Delivery.Store", Reason: fmt.Sprintf("unknown store %q", d.Store)}
 		}
+		c.store = j
 	default:
 		return nil, &RequestError{Field: "Delivery.Method", Reason: "invalid delivery method"}
 	}
+	if d.AllowTransfer && d.Method != Pickup {
+		return nil, &RequestError{Field: "Delivery.AllowTransfer", Reason: "transfers need the Pickup method"}
+	}
+	if d.TransferLead < 0 {
+		return nil, &RequestError{Field: "Delivery.TransferLead", Reason: "negative lead time"}
+	}
+	c.transfer = d.AllowTransfer
 	// Scope.
 	switch {
-	case d.Method != Ship:
-		c.scope = []int{n.byID[d.Store]}
+	case d.Method != Ship && !c.transfer:
+		c.scope = []int{c.store}
 	case len(r.Locations) > 0:
 		for i, id := range r.Locations {
 			j, ok := n.byID[id]
@@ -166,6 +202,9 @@ func (r *Request) canonicalize(n *Network) (*canonical, error) {
 				return nil, &RequestError{Field: fmt.Sprintf("Locations[%d]", i), Reason: fmt.Sprintf("unknown location %q", id)}
 			}
 			c.scope = append(c.scope, j)
+		}
+		if c.transfer {
+			c.scope = append(c.scope, c.store)
 		}
 		slices.Sort(c.scope)
 		c.scope = slices.Compact(c.scope)

@@ -3,6 +3,7 @@ package routing
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
@@ -23,6 +24,10 @@ const (
 	CodeOutOfScope       = "scope.out"          // not a candidate of this request
 	CodePluginPanic      = "plugin.panic"       // a filter or ranker panicked on this location
 	CodeRankerInvalid    = "ranker.invalid"     // reserved
+	CodeClosedNow        = "closed.now"         // closed at Request.Now; measured = minutes until it opens
+	CodeClosedAlways     = "closed.always"      // the timetable has no opening window
+	CodeNowUnknown       = "time.now_unknown"   // a time rule needs Request.Now, which is zero
+	CodeReadyByLate      = "ready_by.late"      // cannot be ready by Request.ReadyBy; minutes from Now, ready vs limit
 )
 
 // Reason is a stable, machine-readable reason with the measured value and
@@ -35,7 +40,11 @@ type Reason struct {
 	// Measured and Limit are the compared values, in Unit. For a radius
 	// both are metres.
 	Measured, Limit int64
-	// Unit is "m", "units", "" (no measure) or a plug-in's unit.
+	// Unit is "m", "units", "min", "" (no measure) or a plug-in's unit.
+	// For "min" both values are whole minutes from Request.Now: for
+	// "ready_by.late" Measured is when the order can be ready (rounded up)
+	// and Limit is Request.ReadyBy (rounded down), so Measured − Limit is
+	// the lateness; for "closed.now" Measured is when the location opens.
 	Unit string
 	// Soft is true when the reason came from a soft filter.
 	Soft bool
@@ -48,6 +57,10 @@ func (r Reason) String() string {
 		return r.Code
 	case "m":
 		return fmt.Sprintf("%s %s > %s", r.Code, km(r.Measured), km(r.Limit))
+	case "min":
+		if r.Code == CodeClosedNow {
+			return fmt.Sprintf("%s opens in %d min", r.Code, r.Measured)
+		}
 	}
 	if r.Limit == 0 {
 		return fmt.Sprintf("%s %d %s", r.Code, r.Measured, r.Unit)
@@ -89,10 +102,12 @@ type Context struct {
 	// SKUs are the distinct ordered SKUs, sorted.
 	SKUs []omnikit.SKU
 	// Demand is the ordered quantity per SKU, parallel to SKUs.
-	Demand []int64
-	net    *Network
-	dist   []int64 // per site, -1 = not computed
-	useful []int64 // per site: ordered units held, each SKU capped at demand
+	Demand   []int64
+	net      *Network
+	store    int     // pickup or selling store site index, -1 for Ship
+	transfer bool    // Pickup with Delivery.AllowTransfer
+	dist     []int64 // per site, -1 = not computed
+	useful   []int64 // per site: ordered units held, each SKU capped at demand
 }
 
 func (c *Context) siteIndex(s *Site) int {
@@ -119,20 +134,79 @@ func (c *Context) UsefulUnits(s *Site) int64 {
 }
 
 // DistanceMeters returns the great-circle distance from the site to the
-// delivery destination in whole metres: 0 for Pickup and TakeAway and when
-// the destination is unknown.
+// delivery destination in whole metres: 0 for TakeAway, for Pickup from
+// the pickup store itself and when the destination is unknown. With
+// Delivery.AllowTransfer the destination is the pickup store.
 func (c *Context) DistanceMeters(s *Site) int64 {
 	d := c.Request.Delivery
-	if d.Method != Ship || d.Destination.IsZero() {
+	dest := d.Destination
+	switch {
+	case d.Method == Ship:
+	case c.transferring():
+		dest = c.net.sites[c.storeIndex()].Location.Geo
+	default:
+		return 0
+	}
+	if dest.IsZero() {
 		return 0
 	}
 	if i := c.siteIndex(s); i >= 0 && c.dist != nil {
 		if c.dist[i] < 0 {
-			c.dist[i] = c.net.sites[i].Location.Geo.DistanceMeters(d.Destination)
+			c.dist[i] = c.net.sites[i].Location.Geo.DistanceMeters(dest)
 		}
 		return c.dist[i]
 	}
-	return s.Location.Geo.DistanceMeters(d.Destination)
+	return s.Location.Geo.DistanceMeters(dest)
+}
+
+// transferring reports whether the request is click & collect with
+// transfers.
+func (c *Context) transferring() bool {
+	return c.transfer
+}
+
+// storeIndex returns the pickup or selling store's site index, or -1.
+func (c *Context) storeIndex() int { return c.store }
+
+// PickupStore returns the pickup or selling store of a Pickup or TakeAway
+// request, or nil for Ship.
+func (c *Context) PickupStore() *Site {
+	if i := c.storeIndex(); i >= 0 {
+		return &c.net.sites[i]
+	}
+	return nil
+}
+
+// IsTransfer reports whether units from s would be transferred to the
+// pickup store (Pickup with Delivery.AllowTransfer, s not the store).
+func (c *Context) IsTransfer(s *Site) bool {
+	return c.transferring() && s.Location.ID != c.net.sites[c.storeIndex()].Location.ID
+}
+
+// TransferLead returns the lead time of a transfer from s to the pickup
+// store: Site.TransferLead, or Delivery.TransferLead when that is 0.
+func (c *Context) TransferLead(s *Site) time.Duration {
+	if s.TransferLead > 0 {
+		return s.TransferLead
+	}
+	return c.Request.Delivery.TransferLead
+}
+
+// ReadyAt returns when the order could be ready if s started preparing it
+// at Request.Now and prep of its open hours is needed: for a transfer
+// source, that time plus the transfer lead time, then moved to the pickup
+// store's next opening. Nil hours are always open. ok is false when a
+// timetable involved has no opening window.
+func (c *Context) ReadyAt(s *Site, prep time.Duration) (t time.Time, ok bool) {
+	t, ok = readyAt(s.Hours, c.Request.Now, prep)
+	if !ok || !c.IsTransfer(s) {
+		return t, ok
+	}
+	t = t.Add(c.TransferLead(s))
+	if st := c.PickupStore(); st.Hours != nil {
+		return st.Hours.NextOpen(t)
+	}
+	return t, true
 }
 
 // Available returns the units of sku the site may promise (stock less
@@ -172,7 +246,10 @@ func isSoft(f Filter) bool { _, ok := f.(soft); return ok }
 
 // CapabilityFilter requires the capability the delivery method needs: Ship
 // needs CanShipFromStore at a store and CanShip elsewhere, Pickup needs
-// CanPickup, TakeAway needs nothing. Reason "capability.missing".
+// CanPickup, TakeAway needs nothing. A transfer source (Pickup with
+// Delivery.AllowTransfer) needs nothing itself, but the pickup store must
+// have CanPickup. Reason "capability.missing" (measured: the capabilities
+// checked, limit: the ones needed).
 type CapabilityFilter struct{}
 
 // Name returns "capability".
@@ -189,6 +266,9 @@ func (CapabilityFilter) Check(c *Context, s *Site) Verdict {
 		}
 	case Pickup:
 		need = inventory.CanPickup
+		if c.IsTransfer(s) {
+			s = c.PickupStore()
+		}
 	}
 	if s.Location.Capabilities.Has(need) {
 		return Accept

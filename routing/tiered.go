@@ -9,8 +9,8 @@ import (
 const DefaultBudget = 20_000
 
 // Tiered is the default solver. It minimises, in strict lexicographic
-// order, unfulfilled units, shipments, summed distance, summed ranker keys
-// and location ids:
+// order, unfulfilled units, shipments, transfers, summed distance, summed
+// ranker keys and location ids:
 //
 //  1. every single location (exact, certified);
 //  2. every pair, enumerated from the holders of the SKU with the fewest
@@ -48,9 +48,9 @@ type tsolve struct {
 }
 
 type setObj struct {
-	unf, size, dist int64
-	keys            []int64
-	set             []int
+	unf, size, tr, dist int64
+	keys                []int64
+	set                 []int
 }
 
 func (a *setObj) cmp(b *setObj) int {
@@ -58,6 +58,9 @@ func (a *setObj) cmp(b *setObj) int {
 		return c
 	}
 	if c := cmpI(a.size, b.size); c != 0 {
+		return c
+	}
+	if c := cmpI(a.tr, b.tr); c != 0 {
 		return c
 	}
 	if c := cmpI(a.dist, b.dist); c != 0 {
@@ -133,15 +136,37 @@ func newTsolve(p *Problem) *tsolve {
 			s.relev = append(s.relev, c)
 		}
 	}
+	var count []int
+	var tmp []int
 	for i := range ni {
 		s.items[i] = min(s.items[i], sum[i])
+		// Holders were appended in preference order: a stable sort by t
+		// descending gives (t desc, preference). t is at most the item's
+		// demand, usually small, so a counting sort does it in linear time.
 		h := s.holders[i]
-		slices.SortFunc(h, func(a, b int) int {
-			if c := cmpI(s.t[b][i], s.t[a][i]); c != 0 {
-				return c
-			}
-			return cmpI(int64(p.rank[a]), int64(p.rank[b]))
-		})
+		var top int64
+		for _, c := range h {
+			top = max(top, s.t[c][i])
+		}
+		if top > 256 || len(h) < 16 {
+			slices.SortStableFunc(h, func(a, b int) int { return cmpI(s.t[b][i], s.t[a][i]) })
+			continue
+		}
+		count = slices.Grow(count[:0], int(top)+2)[:top+2]
+		clear(count)
+		for _, c := range h {
+			count[top-s.t[c][i]+1]++
+		}
+		for v := 1; v < len(count); v++ {
+			count[v] += count[v-1]
+		}
+		tmp = slices.Grow(tmp[:0], len(h))[:len(h)]
+		for _, c := range h {
+			k := top - s.t[c][i]
+			tmp[count[k]] = c
+			count[k]++
+		}
+		copy(h, tmp)
 	}
 	s.limit = len(s.relev)
 	if k := p.Policy.MaxShipments; k > 0 && k < s.limit {
@@ -216,8 +241,8 @@ func (s *tsolve) feasible(set []int) bool {
 func (s *tsolve) score(set []int, unf int64) *setObj {
 	ss := slices.Clone(set)
 	slices.Sort(ss)
-	n, d, k, _ := s.p.setScore(ss)
-	return &setObj{unf: unf, size: n, dist: d, keys: k, set: ss}
+	n, tr, d, k, _ := s.p.setScore(ss)
+	return &setObj{unf: unf, size: n, tr: tr, dist: d, keys: k, set: ss}
 }
 
 // offer records a full-coverage set as best or runner-up.
@@ -472,7 +497,7 @@ func (s *tsolve) branch(unf int64) bool {
 	blocked := make([]bool, len(s.p.Candidates))
 	var chosen []int
 	r := slices.Clone(s.items)
-	var dist int64
+	var dist, tr int64
 	var dfs func() bool
 	dfs = func() bool {
 		s.nodes++
@@ -492,7 +517,8 @@ func (s *tsolve) branch(unf int64) bool {
 		if k > bound {
 			return true
 		}
-		if s.bestObj != nil && k == s.bestObj.size && dist > s.bestObj.dist {
+		// At the best size more locations only add transfers and distance.
+		if b := s.bestObj; b != nil && k == b.size && (tr > b.tr || (tr == b.tr && dist > b.dist)) {
 			return true
 		}
 		item := s.fewest(r, blocked)
@@ -518,6 +544,9 @@ func (s *tsolve) branch(unf int64) bool {
 			tried = append(tried, c)
 			chosen = append(chosen, c)
 			dist += s.p.Candidates[c].DistanceMeters
+			if s.p.Candidates[c].Transfer {
+				tr++
+			}
 			for i := range r {
 				r[i] -= s.t[c][i]
 			}
@@ -526,6 +555,9 @@ func (s *tsolve) branch(unf int64) bool {
 				r[i] += s.t[c][i]
 			}
 			dist -= s.p.Candidates[c].DistanceMeters
+			if s.p.Candidates[c].Transfer {
+				tr--
+			}
 			chosen = chosen[:len(chosen)-1]
 			if !done {
 				complete = false
