@@ -13,6 +13,9 @@ type OrdersHarness struct {
 	// one database. It is called once per test or benchmark; the harness
 	// cleans them up with tb.Cleanup.
 	NewStores func(tb testing.TB) (inventory.Store, orders.Store)
+	// GroupCommit configures the ledgers the suite and BenchmarkOrders
+	// open on the stores (the zero value is the ledger's default).
+	GroupCommit inventory.GroupCommit
 }
 
 // RunOrders runs the whole orders conformance suite against the stores h

@@ -51,7 +51,7 @@ func testOrdersModel(t *testing.T, h OrdersHarness) {
 		inv, st := h.NewStores(t)
 		m := &omodel{ctx: context.Background(), clk: omnikit.NewManualClock(scenStart),
 			onHand: map[string]int64{}, fstate: map[string]orders.FulfilmentState{}, pickBy: map[string]time.Time{}, method: map[string]routing.Method{}}
-		l, err := inventory.New(m.ctx, inv, &inventory.Options{Clock: m.clk})
+		l, err := inventory.New(m.ctx, inv, &inventory.Options{Clock: m.clk, GroupCommit: h.GroupCommit})
 		if err != nil {
 			rt.Fatal(err)
 		}

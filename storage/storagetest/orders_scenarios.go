@@ -37,7 +37,7 @@ func newOScen(t *testing.T, h OrdersHarness, opts *orders.Options) *oscen {
 	t.Helper()
 	inv, st := h.NewStores(t)
 	s := &oscen{t: t, ctx: context.Background(), clk: omnikit.NewManualClock(scenStart), st: st, inv: inv}
-	l, err := inventory.New(s.ctx, inv, &inventory.Options{Clock: s.clk})
+	l, err := inventory.New(s.ctx, inv, &inventory.Options{Clock: s.clk, GroupCommit: h.GroupCommit})
 	s.ok(err)
 	s.l = l
 	s.ok(l.DefineLocation(s.ctx, inventory.Location{ID: "wh", Name: "Warehouse", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip, Geo: omnikit.GeoPoint{Lat: 48.9, Lng: 2.6}}))
