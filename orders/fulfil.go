@@ -613,8 +613,10 @@ func (s *Service) ExpirePickups(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for _, id := range ids {
+			k := 0
 			_, err := s.change(ctx, id, func(o *Order, now time.Time) ([]Event, error) {
 				var events []Event
+				k = 0
 				for i := range o.Fulfilments {
 					f := &o.Fulfilments[i]
 					if f.State != ReadyForPickup || f.PickupBy.After(now) {
@@ -624,15 +626,15 @@ func (s *Service) ExpirePickups(ctx context.Context) (int, error) {
 					if err != nil {
 						return events, err
 					}
-					f.State = FCancelled
 					events = append(events, e)
-					n++
+					k++
 				}
 				return events, nil
 			})
 			if err != nil {
 				return n, err
 			}
+			n += k
 		}
 	}
 }

@@ -406,8 +406,6 @@ func (s *Service) Place(ctx context.Context, req PlaceRequest) (Order, error) {
 	if o.ID == "" {
 		o.ID = s.newID()
 	}
-	unlock := s.lock(o.ID)
-	defer unlock()
 	now := s.clock.Now()
 	o.CreatedAt, o.UpdatedAt = now, now
 	// The pending record is the placement's intent: if the process dies
@@ -415,12 +413,12 @@ func (s *Service) Place(ctx context.Context, req PlaceRequest) (Order, error) {
 	if err := s.store.Create(ctx, o, nil); err != nil {
 		var dup *DuplicateError
 		if errors.As(err, &dup) {
-			unlock()
-			unlock = func() {}
+			// A concurrent call with the same key or external id won.
 			return s.existing(ctx, dup.Existing, o.Fingerprint)
 		}
 		return Order{}, err
 	}
+	defer s.lock(o.ID)()
 	want := map[string]int64{}
 	for _, l := range o.Lines {
 		want[l.ID] = l.Qty

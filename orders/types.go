@@ -249,7 +249,6 @@ type EventType string
 
 // Event types.
 const (
-	EventPending         EventType = "order.pending"
 	EventPlaced          EventType = "order.placed"
 	EventFailed          EventType = "order.failed"
 	EventCompleted       EventType = "order.completed"
