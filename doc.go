@@ -12,9 +12,9 @@
 //
 // # Package map
 //
-// Status at this stage: inventory and its three storage adapters (memory,
-// SQLite, PostgreSQL, all checked by the storage/storagetest suite) are
-// built; routing is partly built; orders, catalog, customer and returns are
+// Status at this stage: inventory, routing and orders are built, with
+// their three storage adapters (memory, SQLite, PostgreSQL, all checked by
+// the storage/storagetest suite); catalog, customer and returns are
 // planned and not yet built. The list below says what each holds or is
 // meant to hold.
 //
@@ -23,27 +23,27 @@
 //     reservations that expire exactly, availability to promise per
 //     location and per channel, a change feed, and group commit of
 //     concurrent commands.
-//   - storage/memory (built): an in-memory store for tests, examples and
+//   - storage/memory (built): in-memory stores for tests, examples and
 //     services that rebuild their state at start.
 //   - storage/sqlite (built): the embedded default, pure Go.
 //   - storage/postgres (built): PostgreSQL through pgx.
 //   - storage/storagetest (built): the conformance suite that every storage
 //     adapter runs.
-//   - routing (first part built): fulfilment sourcing; turns an order's
-//     lines and destination into a plan of which location ships what, with
-//     a reason for every candidate. Opening hours, click & collect by
-//     transfer, splitters and a cost tier are not built yet.
-//   - orders (planned, not yet built): the order management system; orders
-//     from every channel, split into fulfilment orders with their own state
-//     machines.
+//   - routing (built; a cost tier and holiday hours are not): fulfilment
+//     sourcing; turns an order's lines and destination into a plan of
+//     which location ships what, with a reason for every candidate.
+//   - orders (built): the order management system; orders from every
+//     channel, routed and reserved, split into fulfilment orders with their
+//     own state machines, re-routed when a location rejects units, with an
+//     event outbox.
 //   - catalog (planned, not yet built): products, variants, attributes,
 //     per-channel publication and bundles.
 //   - customer (planned, not yet built): one profile across channels,
 //     identity resolution and consent.
 //   - returns (planned, not yet built): returns started and finished on any
 //     channel, policies, inspection, disposition and exact refunds.
-//   - examples (built: examples/unifiedstock): runnable reference programs, such as
-//     examples/unifiedstock, each with a test that checks its output.
+//   - examples (built: examples/clickcollect, examples/unifiedstock):
+//     runnable reference programs, each with a test that checks its output.
 //
 // Domain packages depend only on this package and on each other in one
 // direction (routing reads inventory; orders uses both; returns uses orders

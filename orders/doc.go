@@ -77,8 +77,16 @@
 // # Not built
 //
 // Payment capture and refunds (see the returns package, planned);
-// click & collect by transfer to the pickup store (routing does not plan
-// transfers yet); editing the lines of a placed order other than by
-// cancelling units; a reconciliation pass over all open orders (each
-// order reconciles when next touched).
+// click & collect by transfer to the pickup store: routing can plan it
+// (routing.Delivery.AllowTransfer) but the OMS does not use it, since it
+// needs transfer fulfilments that move the units through the ledger's
+// in-transit bucket; ready-by promises (routing's ReadyByFilter is not in
+// the default strategy and the OMS passes no ReadyBy); editing the lines of
+// a placed order other than by cancelling units; a reconciliation pass
+// over all open orders (each order reconciles when next touched); telling
+// a caller of Place whether the order was created by this call or
+// returned for a repeated key (compare the ids).
+//
+// Fulfilment ids are numbered F1, F2... in the order they are created;
+// within one allocation, by delivery group then location id.
 package orders
