@@ -1,6 +1,10 @@
 package omnikit
 
-import "fmt"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
 
 // Currency is an ISO 4217 currency with its minor unit: the number of
 // decimal places of its smallest unit (2 for EUR cents, 0 for JPY, 3 for
@@ -119,4 +123,33 @@ var iso4217 = map[string]int32{
 	"XAF": 0, "XCD": 2, "XCG": 2, "XOF": 0, "XPF": 0,
 	"YER": 2,
 	"ZAR": 2, "ZMW": 2, "ZWG": 2,
+}
+
+// MarshalJSON encodes the currency as its ISO 4217 code, such as "EUR";
+// the zero Currency encodes as "".
+func (c Currency) MarshalJSON() ([]byte, error) {
+	return json.Marshal(c.code)
+}
+
+// UnmarshalJSON decodes a code written by MarshalJSON: "" gives the zero
+// Currency, null leaves c unchanged, and an unknown code is an error
+// matching ErrUnknownCurrency (c is then unchanged).
+func (c *Currency) UnmarshalJSON(data []byte) error {
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return nil
+	}
+	var code string
+	if err := json.Unmarshal(data, &code); err != nil {
+		return fmt.Errorf("omnikit: decode currency: %v: %w", err, ErrUnknownCurrency)
+	}
+	if code == "" {
+		*c = Currency{}
+		return nil
+	}
+	parsed, err := ParseCurrency(code)
+	if err != nil {
+		return err
+	}
+	*c = parsed
+	return nil
 }

@@ -1,6 +1,7 @@
 package omnikit
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -106,4 +107,37 @@ func TestMustCurrencyPanics(t *testing.T) {
 		}
 	}()
 	MustCurrency("NOPE")
+}
+
+func TestCurrencyJSON(t *testing.T) {
+	type wrap struct {
+		C Currency
+		Z Currency
+	}
+	b, err := json.Marshal(wrap{C: MustCurrency("JPY")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"C":"JPY","Z":""}` {
+		t.Fatalf("encoded %s", b)
+	}
+	var w wrap
+	if err := json.Unmarshal(b, &w); err != nil {
+		t.Fatal(err)
+	}
+	if w.C != MustCurrency("JPY") || w.C.MinorUnits() != 0 || !w.Z.IsZero() {
+		t.Fatalf("decoded %+v", w)
+	}
+	for _, bad := range []string{`{"C":"XXQ"}`, `{"C":12}`} {
+		w := wrap{C: MustCurrency("EUR")}
+		if err := json.Unmarshal([]byte(bad), &w); !errors.Is(err, ErrUnknownCurrency) {
+			t.Errorf("%s: %v", bad, err)
+		}
+		if w.C != MustCurrency("EUR") {
+			t.Errorf("%s changed the value to %v", bad, w.C)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"C":null}`), &w); err != nil || w.C != MustCurrency("JPY") {
+		t.Errorf("null: %v, %v", err, w.C)
+	}
 }

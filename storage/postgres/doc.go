@@ -1,6 +1,8 @@
 // Package postgres is omnikit's PostgreSQL storage: [Inventory] implements
 // inventory.Store on a pgx connection pool (github.com/jackc/pgx/v5
-// pgxpool) and passes the whole storage/storagetest conformance suite.
+// pgxpool), [Orders] (from [Inventory.Orders]) implements orders.Store in
+// the same schema, and both pass the storage/storagetest conformance
+// suite.
 //
 //	pool, _ := pgxpool.New(ctx, "postgres://...")
 //	store, _ := postgres.Open(ctx, pool, &postgres.Options{Schema: "omnikit"})
@@ -10,11 +12,12 @@
 // # Migrations
 //
 // The schema is created by migrations embedded in the binary
-// (migrations/0001_inventory.sql, ...; see [Migrations]). [Inventory.Migrate]
+// (migrations/0001_inventory.sql, 0002_orders.sql, ...; see
+// [Migrations]). [Inventory.Migrate]
 // applies those the database lacks, in order, in one transaction under a
 // transaction-scoped advisory lock, and records each in the
 // schema_migrations table (version, applied_at); concurrent calls are safe.
-// A later release adds 0002_... and Migrate moves the database forward. A
+// A later release adds 0003_... and Migrate moves the database forward. A
 // database already at a version newer than the binary knows is refused
 // with a [*SchemaVersionError] ([ErrSchemaTooNew]): an old binary must not
 // write to a schema it does not understand. [Open] does not migrate; call
@@ -80,6 +83,27 @@
 // new head is written with the commit. This serialises writers from their
 // first append to their commit, which group commit makes cheap: one
 // transaction appends for many commands. A rollback leaves no gap.
+//
+// # Orders
+//
+// [Inventory.Orders] returns an orders.Store ([Orders]) on the same pool,
+// schema and retry options; Migrate creates its tables (0002_orders). The
+// table orders keeps the whole orders.Order as json (body) next to the
+// columns it is found and listed by: version, state, idem_key and
+// (channel, external_id) with unique partial indexes where they are not
+// empty, created_at (a partial index on the pending orders) and
+// pickup_due, the order's earliest pickup deadline (NULL when no
+// fulfilment is ready for pickup). Times are unix nanoseconds. Create is
+// an INSERT ... ON CONFLICT DO NOTHING; when it inserts nothing, the
+// existing order is looked up and returned in a *orders.DuplicateError and
+// the transaction rolled back. Save is an UPDATE ... WHERE id AND version;
+// no row means orders.ErrConflict, or orders.ErrNotFound when the order
+// does not exist. Events are numbered by the single order_event_head row,
+// which a write with events locks (UPDATE ... RETURNING) after its order
+// row and holds until its commit: the numbers are gap-free and follow
+// commit order, so a reader of Events after a cursor never misses a later
+// commit with a smaller number. Writes run READ COMMITTED and are retried
+// on serialization failures and deadlocks like Update.
 //
 // # Retries and errors
 //

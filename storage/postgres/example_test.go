@@ -19,6 +19,7 @@ func Example_migrations() {
 	}
 	// Output:
 	// 0001 inventory
+	// 0002 orders
 }
 
 // Opening a ledger on PostgreSQL: one pool per process, Migrate at start,

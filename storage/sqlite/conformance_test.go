@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/orders"
 	"github.com/omnikit/omnikit/storage/sqlite"
 	"github.com/omnikit/omnikit/storage/storagetest"
 )
@@ -77,5 +78,25 @@ func TestInventoryConformanceInMemory(t *testing.T) {
 			tb.Cleanup(func() { s.Close() })
 		}
 		return s
+	}})
+}
+
+func TestOrdersConformance(t *testing.T) {
+	storagetest.RunOrders(t, storagetest.OrdersHarness{NewStores: func(tb testing.TB) (inventory.Store, orders.Store) {
+		s := openFile(tb, tempPath(tb), nil)
+		return s, s.Orders()
+	}})
+}
+
+func TestOrdersConformanceInMemory(t *testing.T) {
+	storagetest.RunOrders(t, storagetest.OrdersHarness{NewStores: func(tb testing.TB) (inventory.Store, orders.Store) {
+		s, err := sqlite.Open(context.Background(), ":memory:", nil)
+		if err != nil {
+			fatal(tb, "Open(:memory:): %v", err)
+		}
+		if tb != nil {
+			tb.Cleanup(func() { s.Close() })
+		}
+		return s, s.Orders()
 	}})
 }

@@ -32,6 +32,18 @@ const (
 	qPutLocation
 	qPutChannel
 	qDeleteSafety
+	qOrderVersion
+	qOrderByKey
+	qOrderByExternal
+	qOrder
+	qInsertOrder
+	qUpdateOrder
+	qLastOrderSeq
+	qInsertOrderEvent
+	qOrderEvents
+	qOrderHistory
+	qPendingOrders
+	qDuePickups
 	numQueries
 )
 
@@ -64,6 +76,20 @@ var queries = [numQueries]string{
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, pool = excluded.pool, buffer_percent = excluded.buffer_percent,
 		buffer_units = excluded.buffer_units, cap = excluded.cap, store_threshold = excluded.store_threshold`,
 	qDeleteSafety: `DELETE FROM safety_stocks WHERE sku = ? AND location = ?`,
+
+	qOrderVersion:    `SELECT version FROM orders WHERE id = ?`,
+	qOrderByKey:      `SELECT id FROM orders WHERE idem_key = ? AND idem_key <> ''`,
+	qOrderByExternal: `SELECT id FROM orders WHERE channel = ? AND external_id = ? AND external_id <> ''`,
+	qOrder:           `SELECT body FROM orders WHERE id = ?`,
+	qInsertOrder: `INSERT INTO orders (id, version, state, idem_key, channel, external_id, created_at, pickup_due, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	qUpdateOrder:      `UPDATE orders SET version = ?, state = ?, created_at = ?, pickup_due = ?, body = ? WHERE id = ?`,
+	qLastOrderSeq:     `SELECT COALESCE(MAX(seq), 0) FROM order_events`,
+	qInsertOrderEvent: `INSERT INTO order_events (seq, order_id, body) VALUES (?, ?, ?)`,
+	qOrderEvents:      `SELECT seq, body FROM order_events WHERE seq > ? ORDER BY seq LIMIT ?`,
+	qOrderHistory:     `SELECT seq, body FROM order_events WHERE order_id = ? ORDER BY seq`,
+	qPendingOrders:    `SELECT id FROM orders WHERE state = 'pending' AND created_at <= ? ORDER BY created_at, id LIMIT ?`,
+	qDuePickups:       `SELECT id FROM orders WHERE pickup_due IS NOT NULL AND pickup_due <= ? ORDER BY pickup_due, id LIMIT ?`,
 }
 
 // Multi-row writes: one statement writes up to maxRows rows, so a

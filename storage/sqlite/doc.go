@@ -1,6 +1,7 @@
 // Package sqlite keeps omnikit's stock ledger in a SQLite database: an
 // [inventory.Store] for a single service that wants its stock on local
-// disk, durable, without a database server. It uses modernc.org/sqlite, a
+// disk, durable, without a database server, and in the same database an
+// orders.Store ([Inventory.Orders]). It uses modernc.org/sqlite, a
 // pure-Go SQLite (no cgo), registered as the database/sql driver "sqlite".
 //
 //	store, err := sqlite.Open(ctx, "inventory.db", nil)
@@ -49,6 +50,27 @@
 // process appended meanwhile the insert collides on the primary key and the
 // transaction is retried with a fresh number.
 //
+// # Orders
+//
+// [Inventory.Orders] returns an orders.Store ([Orders]) in the same
+// database. Its writes run on the Inventory's one writer connection under
+// the same mutex as Update, each in its own BEGIN IMMEDIATE transaction, so
+// order writes and ledger writes queue in the process instead of fighting
+// for SQLite's lock; its reads use the read pool (the writer for an
+// in-memory database). The table orders keeps the whole orders.Order as
+// JSON (body) next to the columns it is found and listed by: version,
+// state, idem_key and (channel, external_id) with unique partial indexes
+// where they are not empty, created_at (a partial index on the pending
+// orders) and pickup_due, the order's earliest pickup deadline (NULL when
+// no fulfilment is ready for pickup). order_events holds the events as
+// JSON with an index on order_id; a write numbers its events max(seq)+1,
+// ... under the write lock, so they are gap-free and in commit order, also
+// with several processes. Create checks the id, the key and the external
+// id in its transaction and writes nothing on a duplicate. The key,
+// channel and external id an order was created with stay its keys. The
+// orders store lives and closes with its Inventory. Version 2 of the
+// schema adds its tables to older databases on Open.
+//
 // # Durability
 //
 // [Options].Synchronous chooses what a commit waits for. The default,
@@ -76,7 +98,8 @@
 // deadlines of active reservations), idempotency, entries (the sequence
 // number as the rowid, kind and time as columns, the postings,
 // availability changes and flagged accounts in a compact binary encoding),
-// locations, channels and skus. Times are unix nanoseconds, read back as
+// locations, channels and skus, and orders and order_events (see
+// Orders above). Times are unix nanoseconds, read back as
 // UTC. CHECK constraints guard what the ledger never writes (a negative
 // reserved, quarantine or in-transit balance, a bucket out of range) as a
 // last line of defence; there are no foreign keys, which would cost on

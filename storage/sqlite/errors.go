@@ -13,7 +13,8 @@ import (
 )
 
 var (
-	// ErrClosed is returned by every method of an Inventory after Close.
+	// ErrClosed is returned by every method of an Inventory, and of its
+	// Orders, after Close.
 	ErrClosed = errors.New("sqlite: store is closed")
 	// ErrBusy matches an error caused by the database being locked by
 	// another connection or process (SQLITE_BUSY, SQLITE_LOCKED) after

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/orders"
 )
 
 func openTest(t *testing.T, path string, opts *Options) *Inventory {
@@ -270,18 +272,94 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("version after a failed migration = %d", v)
 	}
 
-	// A later release adds version 2...
+	// A later release adds a version...
 	next := append(append([]string(nil), migrations...), `CREATE TABLE v2 (x INTEGER)`)
 	if n, err := migrate(ctx, c, next); err != nil || n != 1 {
-		t.Fatalf("migrate to version 2 applied %d: %v", n, err)
+		t.Fatalf("migrate to version %d applied %d: %v", SchemaVersion+1, n, err)
 	}
 	if v, _ := schemaVersion(ctx, c); v != SchemaVersion+1 {
 		t.Fatalf("version after migrating = %d", v)
 	}
 	// ...and this one refuses to open what it wrote.
 	_, err = Open(ctx, path, nil)
-	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "version 2") {
-		t.Fatalf("Open of a newer schema = %v, want ErrSchemaTooNew naming version 2", err)
+	if newer := fmt.Sprintf("version %d", SchemaVersion+1); !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), newer) {
+		t.Fatalf("Open of a newer schema = %v, want ErrSchemaTooNew naming %s", err, newer)
+	}
+}
+
+// TestMigrateToOrders: a database written before the orders store
+// (version 1) gains its tables on Open and keeps its ledger.
+func TestMigrateToOrders(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", fileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := migrate(ctx, c, migrations[:1]); err != nil || n != 1 {
+		t.Fatalf("migrate to version 1 applied %d: %v", n, err)
+	}
+	if _, err := c.ExecContext(ctx, "INSERT INTO skus (sku) VALUES ('OLD')"); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	db.Close()
+
+	s := openTest(t, path, nil)
+	err = s.View(ctx, func(tx inventory.ReadTx) error {
+		cfg, err := tx.Config()
+		if err == nil && (len(cfg.SKUs) != 1 || cfg.SKUs[0] != "OLD") {
+			t.Errorf("SKUs after migrating = %v", cfg.SKUs)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Orders()
+	o := orders.Order{ID: "O1", IdempotencyKey: "k", State: orders.Pending, Version: 1}
+	if err := st.Create(ctx, o, []orders.Event{{Order: "O1", Type: "test.created"}}); err != nil {
+		t.Fatalf("Create after migrating: %v", err)
+	}
+	if got, err := st.Get(ctx, "O1"); err != nil || got.IdempotencyKey != "k" {
+		t.Fatalf("Get after migrating = %+v, %v", got, err)
+	}
+	if evs, err := st.Events(ctx, 0, 10); err != nil || len(evs) != 1 || evs[0].Seq != 1 {
+		t.Fatalf("Events after migrating = %+v, %v", evs, err)
+	}
+	s.Close()
+	rc := rawConn(t, path)
+	if v, err := schemaVersion(ctx, rc); err != nil || v != SchemaVersion || SchemaVersion < 2 {
+		t.Fatalf("version after Open = %d, %v; want %d", v, err, SchemaVersion)
+	}
+}
+
+// TestOrdersClosed: the orders store ends with its Inventory.
+func TestOrdersClosed(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range []string{":memory:", filepath.Join(t.TempDir(), "c.db")} {
+		s := openTest(t, path, nil)
+		st := s.Orders()
+		if err := st.Create(ctx, orders.Order{ID: "O1", Version: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if err := st.Create(ctx, orders.Order{ID: "O2", Version: 1}, nil); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s: Create after Close = %v, want ErrClosed", path, err)
+		}
+		if _, err := st.Get(ctx, "O1"); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s: Get after Close = %v, want ErrClosed", path, err)
+		}
+		if _, err := st.Events(ctx, 0, 10); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s: Events after Close = %v, want ErrClosed", path, err)
+		}
 	}
 }
 

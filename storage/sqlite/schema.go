@@ -88,11 +88,37 @@ CREATE TABLE skus (
 	sku TEXT NOT NULL PRIMARY KEY
 ) WITHOUT ROWID;
 `,
+	// Version 2: the orders store (see Orders). A rowid table: bodies are
+	// larger than WITHOUT ROWID suits.
+	`
+CREATE TABLE orders (
+	id          TEXT    NOT NULL PRIMARY KEY,
+	version     INTEGER NOT NULL CHECK (version > 0),
+	state       TEXT    NOT NULL,
+	idem_key    TEXT    NOT NULL,
+	channel     TEXT    NOT NULL,
+	external_id TEXT    NOT NULL,
+	created_at  INTEGER NOT NULL, -- unix ns; the zero time is the smallest int64
+	pickup_due  INTEGER,          -- unix ns of Order.PickupDue; NULL: none
+	body        TEXT    NOT NULL  -- the whole orders.Order, JSON (storage/internal/ordercodec)
+);
+CREATE UNIQUE INDEX orders_idem_key ON orders (idem_key) WHERE idem_key <> '';
+CREATE UNIQUE INDEX orders_external ON orders (channel, external_id) WHERE external_id <> '';
+CREATE INDEX orders_pending ON orders (created_at, id) WHERE state = 'pending';
+CREATE INDEX orders_pickup_due ON orders (pickup_due, id) WHERE pickup_due IS NOT NULL;
+
+CREATE TABLE order_events (
+	seq      INTEGER PRIMARY KEY CHECK (seq > 0),
+	order_id TEXT    NOT NULL,
+	body     TEXT    NOT NULL    -- the orders.Event, JSON
+);
+CREATE INDEX order_events_order ON order_events (order_id, seq);
+`,
 }
 
 // SchemaVersion is the schema version this package writes and reads: the
 // number of migrations it knows.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrSchemaTooNew is returned by Open for a database whose schema version is
 // newer than SchemaVersion: it was written by a newer release, which may

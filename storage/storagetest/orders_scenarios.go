@@ -27,8 +27,8 @@ type oscen struct {
 	st    orders.Store
 	inv   inventory.Store
 	oms   *orders.Service
-	next  int
-	codes int
+	next  atomic.Int64 // order ids; Place may run on many goroutines
+	codes atomic.Int64 // pickup codes
 }
 
 var scenStart = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -58,10 +58,10 @@ func (s *oscen) service(opts *orders.Options) *orders.Service {
 		o = *opts
 	}
 	if o.NewOrderID == nil {
-		o.NewOrderID = func() orders.OrderID { s.next++; return orders.OrderID(fmt.Sprintf("O%d", s.next)) }
+		o.NewOrderID = func() orders.OrderID { return orders.OrderID(fmt.Sprintf("O%d", s.next.Add(1))) }
 	}
 	if o.NewPickupCode == nil {
-		o.NewPickupCode = func() string { s.codes++; return fmt.Sprintf("C%d", s.codes) }
+		o.NewPickupCode = func() string { return fmt.Sprintf("C%d", s.codes.Add(1)) }
 	}
 	svc, err := orders.New(s.l, s.st, &o)
 	s.ok(err)
