@@ -239,3 +239,23 @@ func ExampleLedger_Sell_discrepancy() {
 	// web: 4
 	// discrepancies after the count: 0
 }
+
+// ATPs reads what a router may promise, for many SKUs and locations in one
+// view.
+func ExampleLedger_ATPs() {
+	ctx := context.Background()
+	l, _ := inventory.New(ctx, memory.NewInventory(), nil)
+	_ = l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip})
+	_ = l.DefineLocation(ctx, inventory.Location{ID: "paris", Type: inventory.TypeStore, Capabilities: inventory.CanPickup})
+	_ = l.DefineSKUs(ctx, "mug", "tea")
+	_, _ = l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "mug", Qty: 7}, {SKU: "tea", Qty: 2}}})
+	_, _ = l.Receive(ctx, inventory.StockRequest{Location: "paris", Lines: []inventory.Line{{SKU: "mug", Qty: 3}}})
+	_ = l.SetSafetyStock(ctx, inventory.SafetyStock{SKU: "mug", Location: "paris", Qty: 1})
+	atp, _ := l.ATPs(ctx, []omnikit.SKU{"mug", "tea"}, []omnikit.LocationID{"wh", "paris"})
+	fmt.Println(atp)
+	_, err := l.ATPs(ctx, []omnikit.SKU{"mug"}, []omnikit.LocationID{"nowhere"})
+	fmt.Println(errors.Is(err, inventory.ErrUnknownLocation))
+	// Output:
+	// [[7 2] [2 0]]
+	// true
+}

@@ -630,8 +630,17 @@ func (s *Service) route(ctx context.Context, o *Order, want map[string]int64, re
 	if len(reqs) == 0 {
 		return nil, short, nil
 	}
-	var sites []routing.Site
+	ids := make([]omnikit.LocationID, 0, len(locs))
 	for id := range locs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	atp, err := s.ledger.ATPs(ctx, skus, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	sites := make([]routing.Site, len(ids))
+	for j, id := range ids {
 		loc, err := s.ledger.Location(id)
 		if err != nil {
 			return nil, nil, err
@@ -639,17 +648,13 @@ func (s *Service) route(ctx context.Context, o *Order, want map[string]int64, re
 		site := s.site(loc)
 		site.Location = loc
 		site.Stock = make(map[omnikit.SKU]int64, len(skus))
-		for _, sku := range skus {
-			a, err := s.ledger.Availability(ctx, sku, id)
-			if err != nil {
-				return nil, nil, err
-			}
-			if a.ATP > 0 {
-				site.Stock[sku] = a.ATP
+		for i, sku := range skus {
+			if atp[i][j] > 0 {
+				site.Stock[sku] = atp[i][j]
 			}
 		}
 		site.SafetyStock = nil
-		sites = append(sites, site)
+		sites[j] = site
 	}
 	net, err := routing.NewNetwork(sites)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/orders"
 	"github.com/omnikit/omnikit/storage/storagetest"
 )
 
@@ -102,4 +103,14 @@ func hotLoop(b *testing.B, op func() error) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+}
+
+// BenchmarkOrders runs the shared orders benchmarks (orders placed end to
+// end, next to one reservation plus one insert) on PostgreSQL.
+func BenchmarkOrders(b *testing.B) {
+	testDSN(b)
+	storagetest.BenchmarkOrders(b, storagetest.OrdersHarness{NewStores: func(tb testing.TB) (inventory.Store, orders.Store) {
+		s := newTestStore(tb, nil)
+		return s, s.Orders()
+	}})
 }

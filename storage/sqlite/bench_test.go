@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/omnikit/omnikit/inventory"
+	"github.com/omnikit/omnikit/orders"
 	"github.com/omnikit/omnikit/storage/sqlite"
 	"github.com/omnikit/omnikit/storage/storagetest"
 )
@@ -125,4 +126,17 @@ func hotLoop(b *testing.B, op func() error) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+}
+
+// BenchmarkOrders runs the shared orders benchmarks (orders placed end to
+// end, next to one reservation plus one insert) on a file database with
+// synchronous NORMAL and one group-commit lane.
+func BenchmarkOrders(b *testing.B) {
+	storagetest.BenchmarkOrders(b, storagetest.OrdersHarness{
+		NewStores: func(tb testing.TB) (inventory.Store, orders.Store) {
+			s := openFile(tb, tempPath(tb), &sqlite.Options{Synchronous: sqlite.SynchronousNormal})
+			return s, s.Orders()
+		},
+		GroupCommit: inventory.GroupCommit{Concurrency: 1},
+	})
 }
