@@ -75,13 +75,13 @@ func (st *Orders) Create(ctx context.Context, o orders.Order, events []orders.Ev
 	if o.Version != 1 {
 		return orders.ErrConflict
 	}
-	row, err := encodeOrderRow(&o)
+	row, err := encodeRow(&o)
 	if err != nil {
 		return err
 	}
 	return st.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, st.q.insert, string(o.ID), o.Version, string(o.State), o.IdempotencyKey,
-			string(o.Channel), o.ExternalID, row.createdAt, row.pickupDue, row.body)
+			string(o.Channel), o.ExternalID, row.CreatedAt, row.PickupDue, row.Body)
 		if err != nil {
 			return err
 		}
@@ -104,12 +104,12 @@ func (st *Orders) Create(ctx context.Context, o orders.Order, events []orders.Ev
 // is not o.Version-1; an encoding error for a time outside 1678..2262;
 // *ConflictError when retries run out; context and connection errors.
 func (st *Orders) Save(ctx context.Context, o orders.Order, events []orders.Event) error {
-	row, err := encodeOrderRow(&o)
+	row, err := encodeRow(&o)
 	if err != nil {
 		return err
 	}
 	return st.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, st.q.update, string(o.ID), o.Version-1, o.Version, string(o.State), row.createdAt, row.pickupDue, row.body)
+		tag, err := tx.Exec(ctx, st.q.update, string(o.ID), o.Version-1, o.Version, string(o.State), row.CreatedAt, row.PickupDue, row.Body)
 		if err != nil {
 			return err
 		}
@@ -125,34 +125,6 @@ func (st *Orders) Save(ctx context.Context, o orders.Order, events []orders.Even
 		}
 		return st.appendEvents(ctx, tx, events)
 	})
-}
-
-// orderRow is what the orders table holds besides the order's own fields.
-type orderRow struct {
-	createdAt int64
-	pickupDue *int64
-	body      string
-}
-
-func encodeOrderRow(o *orders.Order) (orderRow, error) {
-	var r orderRow
-	var err error
-	if r.createdAt, err = ordercodec.Nanos(o.CreatedAt, "order created_at"); err != nil {
-		return r, fmt.Errorf("postgres: %w", err)
-	}
-	due, ok, err := ordercodec.PickupDue(o)
-	if err != nil {
-		return r, fmt.Errorf("postgres: %w", err)
-	}
-	if ok {
-		r.pickupDue = &due
-	}
-	b, err := ordercodec.EncodeOrder(*o)
-	if err != nil {
-		return r, fmt.Errorf("postgres: %w", err)
-	}
-	r.body = string(b)
-	return r, nil
 }
 
 // appendEvents takes the head row's lock (held to the commit, so numbers
@@ -359,4 +331,12 @@ func (st *Orders) ids(ctx context.Context, q string, bound int64, limit int) ([]
 		return nil, translate(err)
 	}
 	return out, nil
+}
+
+func encodeRow(o *orders.Order) (ordercodec.Row, error) {
+	r, err := ordercodec.EncodeRow(o)
+	if err != nil {
+		return r, fmt.Errorf("postgres: %w", err)
+	}
+	return r, nil
 }

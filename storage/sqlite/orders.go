@@ -41,7 +41,7 @@ func (st *Orders) Create(ctx context.Context, o orders.Order, events []orders.Ev
 	if o.Version != 1 {
 		return orders.ErrConflict
 	}
-	row, err := encodeOrderRow(&o)
+	row, err := encodeRow(&o)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (st *Orders) Create(ctx context.Context, o orders.Order, events []orders.Ev
 			}
 		}
 		if err := st.exec(ctx, w, qInsertOrder, string(o.ID), o.Version, string(o.State), o.IdempotencyKey,
-			string(o.Channel), o.ExternalID, row.createdAt, row.pickupDue, row.body); err != nil {
+			string(o.Channel), o.ExternalID, row.CreatedAt, row.PickupDue, row.Body); err != nil {
 			return translate("create order", err)
 		}
 		return st.appendEvents(ctx, w, events)
@@ -87,7 +87,7 @@ func (st *Orders) Create(ctx context.Context, o orders.Order, events []orders.Ev
 // is not o.Version-1; ErrClosed; ErrBusy; an encoding error for a time
 // outside 1678..2262; ctx's error.
 func (st *Orders) Save(ctx context.Context, o orders.Order, events []orders.Event) error {
-	row, err := encodeOrderRow(&o)
+	row, err := encodeRow(&o)
 	if err != nil {
 		return err
 	}
@@ -103,39 +103,11 @@ func (st *Orders) Save(ctx context.Context, o orders.Order, events []orders.Even
 		if v != o.Version-1 {
 			return orders.ErrConflict
 		}
-		if err := st.exec(ctx, w, qUpdateOrder, o.Version, string(o.State), row.createdAt, row.pickupDue, row.body, string(o.ID)); err != nil {
+		if err := st.exec(ctx, w, qUpdateOrder, o.Version, string(o.State), row.CreatedAt, row.PickupDue, row.Body, string(o.ID)); err != nil {
 			return translate("save order", err)
 		}
 		return st.appendEvents(ctx, w, events)
 	})
-}
-
-// orderRow is what the orders table holds besides the order's own fields.
-type orderRow struct {
-	createdAt int64
-	pickupDue any // int64 or nil
-	body      string
-}
-
-func encodeOrderRow(o *orders.Order) (orderRow, error) {
-	var r orderRow
-	var err error
-	if r.createdAt, err = ordercodec.Nanos(o.CreatedAt, "order created_at"); err != nil {
-		return r, fmt.Errorf("sqlite: %w", err)
-	}
-	due, ok, err := ordercodec.PickupDue(o)
-	if err != nil {
-		return r, fmt.Errorf("sqlite: %w", err)
-	}
-	if ok {
-		r.pickupDue = due
-	}
-	b, err := ordercodec.EncodeOrder(*o)
-	if err != nil {
-		return r, fmt.Errorf("sqlite: %w", err)
-	}
-	r.body = string(b)
-	return r, nil
 }
 
 // appendEvents numbers events after the last one and inserts them. The
@@ -412,4 +384,12 @@ func (st *Orders) exec(ctx context.Context, c *dbConn, q int, args ...any) error
 	}
 	_, err = stmt.ExecContext(ctx, args...)
 	return err
+}
+
+func encodeRow(o *orders.Order) (ordercodec.Row, error) {
+	r, err := ordercodec.EncodeRow(o)
+	if err != nil {
+		return r, fmt.Errorf("sqlite: %w", err)
+	}
+	return r, nil
 }

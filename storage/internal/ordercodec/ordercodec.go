@@ -98,3 +98,37 @@ func PickupDue(o *orders.Order) (key int64, ok bool, err error) {
 	key, err = Nanos(t, "pickup deadline")
 	return key, true, err
 }
+
+// Row is what an adapter's orders table holds besides the indexed fields
+// it copies from the order itself (id, version, state, key, channel,
+// external id).
+type Row struct {
+	// CreatedAt is the key of o.CreatedAt.
+	CreatedAt int64
+	// PickupDue is the key of o.PickupDue, nil when it has none (a NULL).
+	PickupDue *int64
+	// Body is the JSON of the whole order.
+	Body string
+}
+
+// EncodeRow returns the stored form of o and its keys.
+func EncodeRow(o *orders.Order) (Row, error) {
+	var r Row
+	var err error
+	if r.CreatedAt, err = Nanos(o.CreatedAt, "order created_at"); err != nil {
+		return r, err
+	}
+	due, ok, err := PickupDue(o)
+	if err != nil {
+		return r, err
+	}
+	if ok {
+		r.PickupDue = &due
+	}
+	b, err := EncodeOrder(*o)
+	if err != nil {
+		return r, err
+	}
+	r.Body = string(b)
+	return r, nil
+}
