@@ -34,13 +34,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/examples/internal/report"
 	"github.com/omnikit/omnikit/inventory"
 	"github.com/omnikit/omnikit/orders"
 	"github.com/omnikit/omnikit/routing"
@@ -315,7 +315,7 @@ func (d *day) open() error {
 	}
 	d.say("")
 	d.say("What each channel may sell at opening:")
-	return channelTable(d.ctx, d.w, d.ledger)
+	return report.ChannelTable(d.ctx, d.w, d.ledger, channels, skus)
 }
 
 // collectInStore: an online order is collected in Lyon.
@@ -555,12 +555,12 @@ func (d *day) marketplaceTwice() error {
 func (d *day) close() error {
 	d.say("")
 	d.say("Stock per location at closing:")
-	if err := stockTable(d.ctx, d.w, d.ledger); err != nil {
+	if err := report.StockTable(d.ctx, d.w, d.ledger, locations, skus, false); err != nil {
 		return err
 	}
 	d.say("")
 	d.say("What each channel may sell at closing:")
-	if err := channelTable(d.ctx, d.w, d.ledger); err != nil {
+	if err := report.ChannelTable(d.ctx, d.w, d.ledger, channels, skus); err != nil {
 		return err
 	}
 	n, err := countEvents(d.ctx, d.oms)
@@ -590,53 +590,6 @@ func countEvents(ctx context.Context, oms *orders.Service) (int64, error) {
 			}
 		}
 	}
-}
-
-// channelTable prints one row per SKU and one column per channel.
-func channelTable(ctx context.Context, w io.Writer, ledger *inventory.Ledger) error {
-	header := []string{"sku"}
-	rows := make([][]string, len(skus))
-	for i, sku := range skus {
-		rows[i] = []string{string(sku)}
-	}
-	for _, ch := range channels {
-		header = append(header, string(ch))
-		levels, err := ledger.ChannelAvailabilities(ctx, ch, skus)
-		if err != nil {
-			return err
-		}
-		for i, lv := range levels {
-			rows[i] = append(rows[i], strconv.FormatInt(lv.Available, 10))
-		}
-	}
-	return printTable(w, header, rows)
-}
-
-// stockTable prints the sellable and reserved units of each SKU at each
-// location.
-func stockTable(ctx context.Context, w io.Writer, ledger *inventory.Ledger) error {
-	var rows [][]string
-	for _, loc := range locations {
-		for _, sku := range skus {
-			a, err := ledger.Availability(ctx, sku, loc)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, []string{string(loc), string(sku), strconv.FormatInt(a.Sellable, 10), strconv.FormatInt(a.Reserved, 10)})
-		}
-	}
-	return printTable(w, []string{"location", "sku", "sellable", "reserved"}, rows)
-}
-
-// printTable aligns the columns of a header and rows. The last cell of a
-// line ends without a tab so that no line ends in spaces.
-func printTable(w io.Writer, header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	return tw.Flush()
 }
 
 func euros(amount string) omnikit.Money { return omnikit.MustMoney(amount, "EUR") }

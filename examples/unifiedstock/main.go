@@ -11,12 +11,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/examples/internal/report"
 	"github.com/omnikit/omnikit/inventory"
 	"github.com/omnikit/omnikit/storage/memory"
 )
@@ -179,58 +177,10 @@ func run(ctx context.Context, w io.Writer) error {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "What each channel may sell:")
-	if err := channelTable(ctx, w, ledger); err != nil {
+	if err := report.ChannelTable(ctx, w, ledger, channels, skus); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Stock per location:")
-	return stockTable(ctx, w, ledger)
-}
-
-// channelTable prints one row per SKU and one column per channel.
-func channelTable(ctx context.Context, w io.Writer, ledger *inventory.Ledger) error {
-	header := []string{"sku"}
-	rows := make([][]string, len(skus))
-	for i, sku := range skus {
-		rows[i] = []string{string(sku)}
-	}
-	for _, ch := range channels {
-		header = append(header, string(ch))
-		levels, err := ledger.ChannelAvailabilities(ctx, ch, skus)
-		if err != nil {
-			return err
-		}
-		for i, lv := range levels {
-			rows[i] = append(rows[i], strconv.FormatInt(lv.Available, 10))
-		}
-	}
-	return printTable(w, header, rows)
-}
-
-// stockTable prints the sellable, reserved and available-to-promise units
-// of each SKU at each location.
-func stockTable(ctx context.Context, w io.Writer, ledger *inventory.Ledger) error {
-	var rows [][]string
-	for _, loc := range locations {
-		for _, sku := range skus {
-			a, err := ledger.Availability(ctx, sku, loc)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, []string{string(loc), string(sku),
-				strconv.FormatInt(a.Sellable, 10), strconv.FormatInt(a.Reserved, 10), strconv.FormatInt(a.ATP, 10)})
-		}
-	}
-	return printTable(w, []string{"location", "sku", "sellable", "reserved", "atp"}, rows)
-}
-
-// printTable aligns the columns of a header and rows. The last cell of a
-// line ends without a tab so that no line ends in spaces.
-func printTable(w io.Writer, header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	return tw.Flush()
+	return report.StockTable(ctx, w, ledger, locations, skus, true)
 }

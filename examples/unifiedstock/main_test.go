@@ -7,10 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/omnikit/omnikit/examples/internal/report"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/unifiedstock.golden from the program's output")
@@ -86,35 +87,13 @@ func TestRunNumbers(t *testing.T) {
 	}
 }
 
-// table parses the aligned table that follows title in out into
-// row key -> column name -> cell. The row key is the first cell, or the
-// first two joined by "/" when the second column is "sku".
+// table parses the aligned table that follows title in out (see
+// report.Parse).
 func table(t *testing.T, out, title string) map[string]map[string]string {
 	t.Helper()
-	_, rest, ok := strings.Cut(out, title+"\n")
-	if !ok {
-		t.Fatalf("no %q in the output", title)
-	}
-	lines := strings.Split(rest, "\n")
-	header := strings.Fields(lines[0])
-	keyCols := 1
-	if len(header) > 1 && header[0] != "sku" && header[1] == "sku" {
-		keyCols = 2
-	}
-	rows := map[string]map[string]string{}
-	for _, line := range lines[1:] {
-		cells := strings.Fields(line)
-		if len(cells) == 0 {
-			break
-		}
-		if len(cells) != len(header) {
-			t.Fatalf("row %q has %d cells, header has %d", line, len(cells), len(header))
-		}
-		row := map[string]string{}
-		for i, h := range header {
-			row[h] = cells[i]
-		}
-		rows[strings.Join(cells[:keyCols], "/")] = row
+	rows, err := report.Parse(out, title)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return rows
 }
