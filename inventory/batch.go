@@ -29,6 +29,13 @@ import (
 // batch, with that error for every command in it — and then nothing is
 // retried here, since after a lost reply nobody knows whether the commit
 // happened: a caller retries with its idempotency key.
+//
+// Group commit is on by default, except on a store that commits in memory
+// (an [InMemoryStore], such as storage/memory): there a command runs at
+// once in its own Update, under the store's lock, since there is no durable
+// commit to share and the hand-off to a batch leader would cost more than
+// the command. Setting MaxBatch or Concurrency turns batching on for such a
+// store too.
 type GroupCommit struct {
 	// Disabled runs every command in its own store transaction.
 	Disabled bool

@@ -80,14 +80,16 @@ func addDelta(ds []channelDelta, cfg *config, sku omnikit.SKU, loc omnikit.Locat
 
 // applyDeltas writes the deltas in (SKU, channel) order and returns the channel
 // levels whose shaped availability changed.
-func applyDeltas(tx Tx, ds []channelDelta) ([]ChannelLevel, error) {
+//
+// The levels are appended to levels, which is nil or empty; the result is
+// nil when no level changed.
+func applyDeltas(tx Tx, ds []channelDelta, levels []ChannelLevel) ([]ChannelLevel, error) {
 	if len(ds) == 0 {
 		return nil, nil
 	}
 	if len(ds) > 1 {
 		sortDeltas(ds)
 	}
-	var levels []ChannelLevel
 	for _, d := range ds {
 		if d.delta == 0 {
 			continue
@@ -100,6 +102,9 @@ func applyDeltas(tx Tx, ds []channelDelta) ([]ChannelLevel, error) {
 		if before != after {
 			levels = append(levels, ChannelLevel{Channel: d.ch.ID, SKU: d.sku, Available: after})
 		}
+	}
+	if len(levels) == 0 {
+		return nil, nil
 	}
 	return levels, nil
 }

@@ -161,7 +161,7 @@ func (l *Ledger) SetSafetyStock(ctx context.Context, s SafetyStock) error {
 			return err
 		}
 		deltas := addDelta(nil, cfg, s.SKU, s.Location, atp(sellable, old), atp(sellable, s.Qty))
-		levels, err := applyDeltas(tx, deltas)
+		levels, err := applyDeltas(tx, deltas, nil)
 		if err != nil {
 			return err
 		}

@@ -103,7 +103,11 @@
 // hot SKU. Each command still succeeds or fails on its own: every command
 // is checked before it writes anything, so a shortage leaves its neighbours
 // in the batch untouched. Batching lives here, once, and serves every
-// adapter.
+// adapter that writes to a database. A store that commits in memory says so
+// by implementing [InMemoryStore]; on it commands are not batched but run
+// directly, one Update each, under the store's lock: there is no durable
+// commit to share, and a hand-off to a batch leader would cost more than
+// the command itself (see [GroupCommit] to turn batching on anyway).
 //
 // A Ledger caches the definitions of locations, channels and SKUs, and
 // orders changes of locations and channels after the commands in flight.

@@ -25,7 +25,8 @@ type Options struct {
 	// none. Default: "res_" + a random prefix drawn at New + a counter.
 	NewReservationID func() ReservationID
 	// GroupCommit batches concurrent commands into one store transaction;
-	// it is on by default (see GroupCommit).
+	// it is on by default, except on a store that commits in memory (see
+	// GroupCommit and InMemoryStore).
 	GroupCommit GroupCommit
 }
 
@@ -128,16 +129,29 @@ func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
 		prefix := "res_" + strconv.FormatUint(rand.Uint64(), 36) + "_"
 		var n atomic.Uint64
 		l.newID = func() ReservationID {
-			return ReservationID(prefix + strconv.FormatUint(n.Add(1), 10))
+			var buf [64]byte
+			return ReservationID(strconv.AppendUint(append(buf[:0], prefix...), n.Add(1), 10))
 		}
 	}
-	if !o.GroupCommit.Disabled {
+	if useGroupCommit(store, o.GroupCommit) {
 		l.batch = newBatcher(store, o.GroupCommit)
 	}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// useGroupCommit reports whether a Ledger on store batches its commands.
+func useGroupCommit(store Store, gc GroupCommit) bool {
+	if gc.Disabled {
+		return false
+	}
+	if gc.MaxBatch != 0 || gc.Concurrency != 0 {
+		return true
+	}
+	m, ok := store.(InMemoryStore)
+	return !ok || !m.CommitsInMemory()
 }
 
 // exec runs a command's transaction function, batched with concurrent

@@ -32,6 +32,28 @@ type balChange struct {
 // balances and the channel availability they cause, and appends e. It
 // writes nothing when it returns a *ShortageError.
 func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
+	return l.postWith(tx, cfg, e, a, nil)
+}
+
+// postScratch holds buffers a pooled command lends to postWith.
+type postScratch struct {
+	balances []Balance
+	levels   []ChannelLevel
+}
+
+func (s postScratch) reset() postScratch {
+	if cap(s.balances) > 64 || cap(s.levels) > 64 {
+		return postScratch{}
+	}
+	clear(s.balances[:cap(s.balances)])
+	clear(s.levels[:cap(s.levels)])
+	return postScratch{balances: s.balances[:0], levels: s.levels[:0]}
+}
+
+// postWith is post with the balances handed to the store built in
+// scratch's buffers, when scratch is not nil. The entry then shares them:
+// it must not outlive the scratch's next use.
+func (l *Ledger) postWith(tx Tx, cfg *config, e *Entry, a auth, scratch *postScratch) error {
 	// A command touches few accounts: keep them on the stack.
 	var buf [8]balChange
 	changes := buf[:0]
@@ -88,7 +110,12 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 			n++
 		}
 	}
-	balances := make([]Balance, 0, n)
+	var balances []Balance
+	if scratch != nil {
+		balances = scratch.balances[:0]
+	} else {
+		balances = make([]Balance, 0, n)
+	}
 	for _, c := range changes {
 		if c.new == c.old {
 			continue
@@ -101,9 +128,17 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 			deltas = addDelta(deltas, cfg, c.acct.SKU, c.acct.Location, atp(c.old, c.safety), atp(c.new, c.safety))
 		}
 	}
-	levels, err := applyDeltas(tx, deltas)
+	var levels []ChannelLevel
+	if scratch != nil {
+		scratch.balances = balances
+		levels = scratch.levels[:0]
+	}
+	levels, err := applyDeltas(tx, deltas, levels)
 	if err != nil {
 		return err
+	}
+	if scratch != nil && cap(levels) > cap(scratch.levels) {
+		scratch.levels = levels[:0]
 	}
 	e.Availability = levels
 	return tx.Append(e, balances)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/omnikit/omnikit"
@@ -45,7 +46,6 @@ type SettleRequest struct {
 func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, error) {
 	l.cfgMu.RLock()
 	defer l.cfgMu.RUnlock()
-	now := l.clock.Now()
 	if len(req.Lines) == 0 {
 		return Reservation{}, invalid("lines", "no lines")
 	}
@@ -59,13 +59,11 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	}
 	// A keyed request is checked after its replay misses: a retry of a
 	// reservation whose deadline has passed returns the first result.
-	if req.IdempotencyKey == "" {
-		if err := pastExpiry(req.ExpiresAt, now); err != nil {
+	if req.IdempotencyKey == "" && !req.ExpiresAt.IsZero() {
+		if err := pastExpiry(req.ExpiresAt, l.clock.Now()); err != nil {
 			return Reservation{}, err
 		}
 	}
-	lines := make([]ReservationLine, 0, len(req.Lines))
-	keys := make([]Account, 0, 2*len(req.Lines))
 	for i, ln := range req.Lines {
 		if err := l.checkSKULoc(ln.SKU, ln.Location, "lines", i); err != nil {
 			return Reservation{}, err
@@ -73,6 +71,15 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 		if err := checkQty(ln.Qty, "lines", i, ".qty"); err != nil {
 			return Reservation{}, err
 		}
+	}
+	// The command's buffers and its transaction function are pooled: a
+	// reservation on a store that commits in memory costs little more than
+	// its allocations otherwise.
+	c := reservePool.Get().(*reserveCmd)
+	defer c.free()
+	// lines is handed to the caller in the result: never pooled.
+	lines := make([]ReservationLine, 0, len(req.Lines))
+	for _, ln := range req.Lines {
 		merged := false
 		for j := range lines {
 			if lines[j].SKU == ln.SKU && lines[j].Location == ln.Location {
@@ -82,89 +89,129 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 		}
 		if !merged {
 			lines = append(lines, ReservationLine{SKU: ln.SKU, Location: ln.Location, Qty: ln.Qty})
-			keys = append(keys,
+			c.keys = append(c.keys,
 				Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
 				Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved})
 		}
 	}
-	var fp string
 	if req.IdempotencyKey != "" {
 		f := newFingerprint(string(KindReserve)).str(string(req.ID)).str(req.Owner).num(req.ExpiresAt.UnixNano())
 		for _, ln := range req.Lines {
 			f.str(string(ln.SKU)).str(string(ln.Location)).num(ln.Qty)
 		}
-		fp = f.sum()
+		c.fp = f.sum()
 	}
-	id := req.ID
-	if id == "" {
-		id = l.newID()
+	c.id = req.ID
+	if c.id == "" {
+		c.id = l.newID()
 	}
-	keys = sortKeys(keys)
-	cfg := l.cfg
-	var out Reservation
-	fn := func(tx Tx) error {
-		rec, hit, err := replay(tx, req.IdempotencyKey, fp)
-		if err != nil {
-			return err
-		}
-		if hit {
-			out, err = tx.Reservation(rec.Reservation)
-			return err
-		}
-		if req.IdempotencyKey != "" {
-			if err := pastExpiry(req.ExpiresAt, l.clock.Now()); err != nil {
-				return err
-			}
-		}
-		// An ID the ledger made is unique by construction (a random
-		// prefix and a counter); only a caller's own ID needs the lookup,
-		// which costs a round trip on a database.
-		if req.ID != "" {
-			if _, err := tx.Reservation(id); err == nil {
-				return fmt.Errorf("%w: %q", ErrReservationExists, id)
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		at := l.clock.Now()
-		e := &Entry{Kind: KindReserve, At: at, Reservation: id, Reference: req.Owner,
-			IdempotencyKey: req.IdempotencyKey, Postings: make([]Posting, len(lines))}
-		for i, ln := range lines {
-			e.Postings[i] = Posting{
-				From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
-				To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
-				Qty:  ln.Qty,
-			}
-		}
-		if err := l.post(tx, cfg, e, auth{bucket: Sellable, safety: true}); err != nil {
-			return err
-		}
-		r := Reservation{ID: id, Owner: req.Owner, State: Active, Lines: lines, ExpiresAt: req.ExpiresAt, CreatedAt: at}
-		if err := tx.PutReservation(r); err != nil {
-			return err
-		}
-		if req.IdempotencyKey != "" {
-			if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: fp, Seq: e.Seq, Reservation: id}); err != nil {
-				return err
-			}
-		}
-		out = r // the store keeps its own copy; lines is ours
-		return nil
-	}
-	err := l.exec(ctx, keys, fn)
+	c.l, c.cfg, c.req, c.lines = l, l.cfg, req, lines
+	keys := sortKeys(c.keys)
+	err := l.exec(ctx, keys, c.fn)
 	if errors.Is(err, ErrInsufficientStock) && l.due(l.clock.Now()) {
 		// Units held by reservations past their deadline are free: give
 		// them back and try once more.
-		if _, xerr := l.expireDue(ctx, cfg); xerr != nil {
+		if _, xerr := l.expireDue(ctx, c.cfg); xerr != nil {
 			return Reservation{}, xerr
 		}
-		err = l.exec(ctx, keys, fn)
+		err = l.exec(ctx, keys, c.fn)
 	}
 	if err != nil {
 		return Reservation{}, err
 	}
+	out := c.out
 	l.noteDeadline(out.ExpiresAt)
 	return out, nil
+}
+
+// reserveCmd is a Reserve in flight: its input, its result and the buffers
+// of its entry, reused through reservePool.
+type reserveCmd struct {
+	l     *Ledger
+	cfg   *config
+	req   ReserveRequest
+	id    ReservationID
+	fp    string
+	lines []ReservationLine
+	out   Reservation
+	fn    func(Tx) error // c.run, bound once
+
+	keys     []Account
+	entry    Entry
+	postings []Posting
+	scratch  postScratch
+}
+
+var reservePool = sync.Pool{New: func() any {
+	c := &reserveCmd{}
+	c.fn = c.run
+	return c
+}}
+
+// free returns c to the pool, keeping only its buffers.
+func (c *reserveCmd) free() {
+	if cap(c.keys) > 64 || cap(c.postings) > 64 {
+		return // an unusual command: let its large buffers go
+	}
+	fn, keys, postings, scratch := c.fn, c.keys[:0], c.postings[:0], c.scratch.reset()
+	*c = reserveCmd{fn: fn, keys: keys, postings: postings, scratch: scratch}
+	reservePool.Put(c)
+}
+
+// run is the command's transaction function; it may run more than once.
+func (c *reserveCmd) run(tx Tx) error {
+	l, req, id, lines := c.l, &c.req, c.id, c.lines
+	rec, hit, err := replay(tx, req.IdempotencyKey, c.fp)
+	if err != nil {
+		return err
+	}
+	if hit {
+		c.out, err = tx.Reservation(rec.Reservation)
+		return err
+	}
+	if req.IdempotencyKey != "" {
+		if err := pastExpiry(req.ExpiresAt, l.clock.Now()); err != nil {
+			return err
+		}
+	}
+	// An ID the ledger made is unique by construction (a random prefix
+	// and a counter); only a caller's own ID needs the lookup, which
+	// costs a round trip on a database.
+	if req.ID != "" {
+		if _, err := tx.Reservation(id); err == nil {
+			return fmt.Errorf("%w: %q", ErrReservationExists, id)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	at := l.clock.Now()
+	c.postings = c.postings[:0]
+	for _, ln := range lines {
+		c.postings = append(c.postings, Posting{
+			From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
+			To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+			Qty:  ln.Qty,
+		})
+	}
+	// The entry is not returned: its slices can be reused, since a store
+	// keeps nothing of what Append is given (it copies or encodes it).
+	e := &c.entry
+	*e = Entry{Kind: KindReserve, At: at, Reservation: id, Reference: req.Owner,
+		IdempotencyKey: req.IdempotencyKey, Postings: c.postings}
+	if err := l.postWith(tx, c.cfg, e, auth{bucket: Sellable, safety: true}, &c.scratch); err != nil {
+		return err
+	}
+	r := Reservation{ID: id, Owner: req.Owner, State: Active, Lines: lines, ExpiresAt: req.ExpiresAt, CreatedAt: at}
+	if err := tx.PutReservation(r); err != nil {
+		return err
+	}
+	if req.IdempotencyKey != "" {
+		if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: c.fp, Seq: e.Seq, Reservation: id}); err != nil {
+			return err
+		}
+	}
+	c.out = r // the store keeps its own copy; lines is ours
+	return nil
 }
 
 // Commit settles reserved units as shipped or handed over: they leave for
@@ -261,7 +308,12 @@ func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) 
 			_, err := l.expire(tx, cfg, &r, now)
 			return err
 		}
-		qty := make([]int64, len(r.Lines))
+		var qbuf [4]int64
+		qty := qbuf[:0]
+		if len(r.Lines) > len(qbuf) {
+			qty = make([]int64, 0, len(r.Lines))
+		}
+		qty = qty[:len(r.Lines)]
 		if req.Lines == nil {
 			for i, ln := range r.Lines {
 				qty[i] = ln.Open()
@@ -280,7 +332,8 @@ func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) 
 				}
 			}
 		}
-		e := &Entry{Kind: kind, At: now, Reservation: r.ID, Reference: req.Reference, IdempotencyKey: req.IdempotencyKey}
+		e := &Entry{Kind: kind, At: now, Reservation: r.ID, Reference: req.Reference, IdempotencyKey: req.IdempotencyKey,
+			Postings: make([]Posting, 0, len(r.Lines))}
 		for i, ln := range r.Lines {
 			if qty[i] == 0 {
 				continue

@@ -30,6 +30,20 @@ type Store interface {
 	View(ctx context.Context, fn func(tx ReadTx) error) error
 }
 
+// InMemoryStore is an optional interface of a Store whose transactions
+// commit in the process's memory, under a lock, with nothing durable to
+// wait for (storage/memory). A Ledger on such a store runs each command
+// directly in its own Update instead of batching it (see [GroupCommit]):
+// batching saves durable commits, of which there are none, and costs every
+// command a hand-off between goroutines. Like the optional interfaces of
+// database/sql/driver, it is detected with a type assertion; a wrapper that
+// embeds the Store interface hides it and gets group commit.
+type InMemoryStore interface {
+	Store
+	// CommitsInMemory reports whether Update commits in memory.
+	CommitsInMemory() bool
+}
+
 // ReadTx is what a transaction can read. Methods that look up one record
 // return ErrNotFound (possibly wrapped) when it does not exist.
 type ReadTx interface {
@@ -70,7 +84,9 @@ type ReadTx interface {
 type Tx interface {
 	ReadTx
 	// Append records e, assigning e.Seq (one more than the last), and sets
-	// the listed accounts to their new balances.
+	// the listed accounts to their new balances. The store must not keep e,
+	// its slices or balances after Append returns (encode or copy them):
+	// the Ledger reuses their memory for later commands.
 	Append(e *Entry, balances []Balance) error
 	// PutReservation inserts or replaces a reservation.
 	PutReservation(r Reservation) error

@@ -20,7 +20,8 @@ type Inventory struct {
 	mu           sync.RWMutex
 	balances     map[inventory.Account]int64
 	safety       map[skuLoc]int64
-	reservations map[inventory.ReservationID]inventory.Reservation
+	reservations map[inventory.ReservationID]inventory.Reservation // active ones
+	ended        endedTable                                        // the others, encoded
 	deadlines    deadlineHeap
 	idem         map[string]inventory.IdempotencyRecord
 	raws         map[chanSKU]int64
@@ -49,6 +50,7 @@ func NewInventory() *Inventory {
 		balances:     map[inventory.Account]int64{},
 		safety:       map[skuLoc]int64{},
 		reservations: map[inventory.ReservationID]inventory.Reservation{},
+		ended:        newEndedTable(),
 		deadlines:    deadlineHeap{index: map[inventory.ReservationID]int{}},
 		idem:         map[string]inventory.IdempotencyRecord{},
 		raws:         map[chanSKU]int64{},
@@ -136,10 +138,11 @@ func (s *Inventory) rollback(entries mark) {
 			}
 		case undoReservation:
 			if u.existed {
-				s.putReservation(u.res)
+				s.putReservation(u.res, true)
 			} else {
 				delete(s.reservations, u.res.ID)
 				s.deadlines.remove(u.res.ID)
+				s.ended.remove(u.res.ID)
 			}
 		case undoIdem:
 			delete(s.idem, u.key)
@@ -157,13 +160,25 @@ func (s *Inventory) rollback(entries mark) {
 	s.undo = s.undo[:0]
 }
 
-func (s *Inventory) putReservation(r inventory.Reservation) {
-	s.reservations[r.ID] = r
-	if r.State == inventory.Active && !r.ExpiresAt.IsZero() {
-		s.deadlines.set(r.ID, r.ExpiresAt)
-	} else {
-		s.deadlines.remove(r.ID)
+// putReservation stores r, which the store owns: an active reservation as a
+// Go value, an ended one encoded. wasEnded says whether the reservation may
+// be in the ended table now.
+func (s *Inventory) putReservation(r inventory.Reservation, wasEnded bool) {
+	if r.State == inventory.Active {
+		s.reservations[r.ID] = r
+		if !r.ExpiresAt.IsZero() {
+			s.deadlines.set(r.ID, r.ExpiresAt)
+		} else {
+			s.deadlines.remove(r.ID)
+		}
+		if wasEnded {
+			s.ended.remove(r.ID)
+		}
+		return
 	}
+	delete(s.reservations, r.ID)
+	s.deadlines.remove(r.ID)
+	s.ended.put(&r)
 }
 
 // memTx is a transaction on an Inventory; the store's lock is held for its life.
@@ -171,6 +186,41 @@ type memTx struct {
 	s      *Inventory
 	write  bool
 	closed bool
+	// seen remembers the last balances this transaction read or wrote,
+	// so that Append finds what its undo record needs without hashing
+	// the account's four strings again.
+	seen  [4]seenBalance
+	nseen int
+}
+
+type seenBalance struct {
+	acct    inventory.Account
+	q       int64
+	existed bool
+}
+
+// remember notes the current balance of a.
+func (t *memTx) remember(a inventory.Account, q int64, existed bool) {
+	for i := range t.nseen {
+		if t.seen[i].acct == a {
+			t.seen[i].q, t.seen[i].existed = q, existed
+			return
+		}
+	}
+	i := t.nseen % len(t.seen)
+	t.seen[i] = seenBalance{acct: a, q: q, existed: existed}
+	t.nseen = min(t.nseen+1, len(t.seen))
+}
+
+// balance returns the current balance of a and whether it exists.
+func (t *memTx) balance(a inventory.Account) (int64, bool) {
+	for i := range t.nseen {
+		if t.seen[i].acct == a {
+			return t.seen[i].q, t.seen[i].existed
+		}
+	}
+	q, ok := t.s.balances[a]
+	return q, ok
 }
 
 var errClosed = fmt.Errorf("memory: transaction used after it ended")
@@ -186,7 +236,11 @@ func (t *memTx) Balance(a inventory.Account) (int64, error) {
 	if err := t.check(); err != nil {
 		return 0, err
 	}
-	return t.s.balances[a], nil
+	q, ok := t.s.balances[a]
+	if t.write {
+		t.remember(a, q, ok)
+	}
+	return q, nil
 }
 
 func (t *memTx) SafetyStock(sku omnikit.SKU, loc omnikit.LocationID) (int64, error) {
@@ -200,11 +254,13 @@ func (t *memTx) Reservation(id inventory.ReservationID) (inventory.Reservation, 
 	if err := t.check(); err != nil {
 		return inventory.Reservation{}, err
 	}
-	r, ok := t.s.reservations[id]
-	if !ok {
-		return inventory.Reservation{}, inventory.ErrNotFound
+	if r, ok := t.s.reservations[id]; ok {
+		return r.Clone(), nil
 	}
-	return r.Clone(), nil
+	if r, ok := t.s.ended.get(id); ok {
+		return r, nil
+	}
+	return inventory.Reservation{}, inventory.ErrNotFound
 }
 
 func (t *memTx) Idempotency(key string) (inventory.IdempotencyRecord, error) {
@@ -287,7 +343,7 @@ func (t *memTx) Reservations(fn func(inventory.Reservation) error) error {
 			return err
 		}
 	}
-	return nil
+	return t.s.ended.each(fn)
 }
 
 func (t *memTx) Balances(fn func(inventory.Balance) error) error {
@@ -360,9 +416,10 @@ func (t *memTx) Append(e *inventory.Entry, balances []inventory.Balance) error {
 	}
 	s := t.s
 	for _, b := range balances {
-		old, existed := s.balances[b.Account]
+		old, existed := t.balance(b.Account)
 		s.undo = append(s.undo, undoRec{kind: undoBalance, acct: b.Account, q: old, existed: existed})
 		s.balances[b.Account] = b.Qty
+		t.remember(b.Account, b.Qty, true)
 	}
 	e.Seq = int64(s.entries.len()) + 1
 	s.entries.append(e)
@@ -375,11 +432,19 @@ func (t *memTx) PutReservation(r inventory.Reservation) error {
 	}
 	s := t.s
 	old, existed := s.reservations[r.ID]
+	wasEnded := false
 	if !existed {
-		old = inventory.Reservation{ID: r.ID}
+		old, wasEnded = s.ended.get(r.ID)
+		existed = wasEnded
+		if !existed {
+			old = inventory.Reservation{ID: r.ID}
+		}
 	}
 	s.undo = append(s.undo, undoRec{kind: undoReservation, res: old, existed: existed})
-	s.putReservation(r.Clone())
+	if r.State == inventory.Active {
+		r = r.Clone() // an ended one is encoded, which copies it
+	}
+	s.putReservation(r, wasEnded)
 	return nil
 }
 
@@ -572,3 +637,10 @@ func (h *deadlineHeap) due(now time.Time, limit int) []inventory.ReservationID {
 	}
 	return out
 }
+
+// CommitsInMemory reports that Update commits in memory, so that a Ledger
+// runs commands directly instead of batching them (see
+// inventory.InMemoryStore).
+func (s *Inventory) CommitsInMemory() bool { return true }
+
+var _ inventory.InMemoryStore = (*Inventory)(nil)
