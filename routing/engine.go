@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"sync"
 
 	"github.com/omnikit/omnikit"
 )
@@ -62,13 +64,13 @@ type Strategy struct {
 	Splitters []Splitter
 }
 
-// DefaultStrategy returns the built-in strategy: capability, stock and
-// capacity filters, priority then highest-stock rankers, the Tiered solver,
+// DefaultStrategy returns the built-in strategy: capability, safety-stock,
+// stock and capacity filters, priority then highest-stock rankers, the Tiered solver,
 // line splitting allowed, partial plans accepted, no shipment cap.
 func DefaultStrategy() Strategy {
 	return Strategy{
 		Name:    "default",
-		Filters: []Filter{CapabilityFilter{}, StockFilter{}, CapacityFilter{}},
+		Filters: []Filter{CapabilityFilter{}, SafetyStockFilter{}, StockFilter{}, CapacityFilter{}},
 		Rankers: []Ranker{PriorityRanker{}, StockRanker{}},
 		Solver:  Tiered{},
 		Policy:  SplitPolicy{AllowLineSplit: true, AllowPartial: true},
@@ -367,21 +369,31 @@ type prepared struct {
 }
 
 func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *prepared {
-	ctx := &Context{Request: c.req, SKUs: c.skus, Demand: make([]int64, len(c.skus)), net: n, dist: make([]int64, len(n.sites)),
-		store: c.store, transfer: c.transfer}
-	for i := range ctx.dist {
-		ctx.dist[i] = -1
+	b := getBufs()
+	ns := len(n.sites)
+	ctx := &Context{Request: c.req, SKUs: c.skus, Demand: make([]int64, len(c.skus)), net: n,
+		dist: fill64(&b.dist, ns, -1), store: c.store, transfer: c.transfer, pool: b}
+	if d := c.req.Delivery; d.Method == Ship || c.transfer {
+		dest := d.Destination
+		if c.transfer {
+			dest = n.sites[c.store].Location.Geo
+		}
+		if !dest.IsZero() && dest.Validate() == nil {
+			ctx.fastDist, ctx.dest = true, dest
+			ctx.cosDest = math.Cos(dest.Lat * (math.Pi / 180))
+		}
 	}
 	for i, l := range c.lines {
 		ctx.Demand[c.lineSKU[i]] += l.Qty
 	}
-	ctx.useful = make([]int64, len(n.sites))
+	ctx.useful = fill64(&b.useful, ns, 0)
 	for k, sku := range c.skus {
 		for _, h := range n.holders[sku] {
 			ctx.useful[h.site] += min(h.qty, ctx.Demand[k])
 		}
 	}
-	pr := &prepared{ctx: ctx, p: &Problem{Policy: s.Policy, SKUs: c.skus, Budget: s.Budget}}
+	pr := &prepared{ctx: ctx, p: &Problem{Policy: s.Policy, SKUs: c.skus, Budget: s.Budget, pool: b}}
+	pr.p.Lines = make([]ProblemLine, 0, len(c.lines))
 	for i, l := range c.lines {
 		pr.p.Lines = append(pr.p.Lines, ProblemLine{ID: l.ID, SKU: c.lineSKU[i], Qty: l.Qty})
 	}
@@ -392,63 +404,99 @@ func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *pre
 			}
 		}
 	}
-	row := make([]int, len(n.sites)) // site -> problem candidate + 1
+	row := fillInt(&b.row, ns, 0) // site -> problem candidate + 1
 	pr.traces = make([]Candidate, 0, len(c.scope))
-	pr.p.Candidates = make([]ProblemCandidate, 0, len(c.scope))
-	pr.traceOf = make([]int, 0, len(c.scope))
-	stockBuf := make([]int64, len(c.scope)*len(c.skus))
+	if cap(b.cands) < len(c.scope) {
+		b.cands = make([]ProblemCandidate, 0, len(c.scope))
+	}
+	pr.p.Candidates = b.cands[:0]
+	pr.traceOf = fillInt(&b.traceOf, 0, 0)
+	nk := len(c.skus)
+	stockBuf := fill64(&b.stock, len(c.scope)*nk, 0)
 	keyBuf := make([]int64, len(c.scope)*len(s.Rankers))
 	for _, si := range c.scope {
 		site := &n.sites[si]
-		tr := Candidate{Location: site.Location.ID, DistanceMeters: ctx.DistanceMeters(site)}
-		if r, ok := c.exclude[si]; ok {
-			tr.Status, tr.Reason = Filtered, r
-			pr.traces = append(pr.traces, tr)
-			continue
+		// Fill the trace in place: Candidate is large and holds pointers.
+		ti := len(pr.traces)
+		pr.traces = pr.traces[:ti+1]
+		tr := &pr.traces[ti]
+		tr.Location, tr.DistanceMeters = site.Location.ID, ctx.DistanceMeters(site)
+		if len(c.exclude) > 0 {
+			if r, ok := c.exclude[si]; ok {
+				tr.Status, tr.Reason = Filtered, r
+				continue
+			}
 		}
 		if v, ok := runFilters(ctx, site, s.Filters, relax); !ok {
 			tr.Status, tr.Reason = Filtered, v
-			pr.traces = append(pr.traces, tr)
 			continue
 		}
 		if ctx.useful[si] == 0 {
 			// Holds nothing of the order: it can never be used.
-			tr.Status, tr.Reason = Unused, Reason{Code: CodeStockNone, Rule: "stock"}
-			pr.traces = append(pr.traces, tr)
+			tr.Status, tr.Reason = Unused, stockNone
 			continue
 		}
 		keys, r, ok := runRankers(ctx, site, s.Rankers, keyBuf[:len(s.Rankers):len(s.Rankers)])
 		if !ok {
 			tr.Status, tr.Reason = Filtered, r
-			pr.traces = append(pr.traces, tr)
 			continue
 		}
 		tr.Keys = keys
-		tr.Status, tr.Reason = Unused, Reason{Code: CodeStockNone, Rule: "stock"}
-		pr.traces = append(pr.traces, tr)
+		tr.Status, tr.Reason = Unused, stockNone
 		pr.p.Candidates = append(pr.p.Candidates, ProblemCandidate{
-			Location: site.Location.ID, Stock: stockBuf[:len(c.skus):len(c.skus)],
-			DistanceMeters: tr.DistanceMeters, Keys: keys, Priority: site.Priority,
+			Location: site.Location.ID, Stock: stockBuf[:nk:nk],
+			DistanceMeters: tr.DistanceMeters, Keys: keys, Priority: site.Priority, Cost: site.ShipmentCost,
 			Transfer: c.transfer && si != c.store,
 		})
-		pr.traceOf = append(pr.traceOf, len(pr.traces)-1)
-		stockBuf = stockBuf[len(c.skus):]
+		pr.traceOf = append(pr.traceOf, ti)
+		stockBuf = stockBuf[nk:]
 		keyBuf = keyBuf[len(s.Rankers):]
 		row[si] = len(pr.p.Candidates)
 	}
+	b.traceOf = pr.traceOf
+	b.cands = pr.p.Candidates
 	pr.short = make([]int64, len(c.skus))
+	notNeeded := Reason{Code: CodeNotNeeded, Rule: "solver"}
+	flat := b.hold[:0]
+	starts := fillInt(&b.starts, len(c.skus)+1, 0)
 	for k, sku := range c.skus {
+		starts[k] = len(flat)
 		for _, h := range n.holders[sku] {
 			if j := row[h.site]; j > 0 {
 				pr.p.Candidates[j-1].Stock[k] = h.qty
 				pr.short[k] += h.qty
-				pr.traces[pr.traceOf[j-1]].Reason = Reason{Code: CodeNotNeeded, Rule: "solver"}
+				pr.traces[pr.traceOf[j-1]].Reason = notNeeded
+				flat = append(flat, j-1)
 			}
 		}
+	}
+	starts[len(c.skus)] = len(flat)
+	b.hold = flat
+	if cap(b.byItem) < len(c.skus) {
+		b.byItem = make([][]int, len(c.skus))
+	}
+	pr.p.byItem = b.byItem[:len(c.skus)]
+	for k := range c.skus {
+		pr.p.byItem[k] = flat[starts[k]:starts[k+1]:starts[k+1]]
 	}
 	pr.p.prepare()
 	return pr
 }
+
+// release returns the call's scratch buffers to the pool; nothing of the
+// Problem may be used afterwards.
+func (pr *prepared) release() {
+	b := pr.p.pool
+	if b == nil {
+		return
+	}
+	pr.p.pool = nil
+	clear(b.cands[:cap(b.cands)]) // drop references to the network
+	b.cands = b.cands[:0]
+	bufPool.Put(b)
+}
+
+var stockNone = Reason{Code: CodeStockNone, Rule: "stock"}
 
 func runFilters(ctx *Context, s *Site, fs []Filter, relax bool) (r Reason, ok bool) {
 	var name string
@@ -458,6 +506,11 @@ func runFilters(ctx *Context, s *Site, fs []Filter, relax bool) (r Reason, ok bo
 		}
 	}()
 	for _, f := range fs {
+		// Built-in filters answer "accept" without building a Verdict; a
+		// rejection goes through Check for its reason.
+		if ff, fast := f.(fastFilter); fast && ff.accepts(ctx, s) {
+			continue
+		}
 		soft := isSoft(f)
 		if relax && soft {
 			continue
@@ -542,6 +595,7 @@ func check(p *Problem, as []Assignment) error {
 
 func (e *Engine) attempt(n *Network, c *canonical, s *Strategy, relax bool) (Decision, error) {
 	pr := e.prepare(n, c, s, relax)
+	defer pr.release()
 	p := pr.p
 	sol, err := solve(s.Solver, p)
 	if err != nil {
@@ -645,4 +699,65 @@ func validatePlugins(s *Strategy) error {
 		}
 	}
 	return nil
+}
+
+// fastFilter is implemented by built-in filters: accepts reports whether
+// Check would accept, without building the Verdict.
+type fastFilter interface {
+	accepts(c *Context, s *Site) bool
+}
+
+// probBufs are per-call scratch buffers of a Problem and its solver,
+// reused across calls through bufPool. None of them is reachable from a
+// Decision.
+type probBufs struct {
+	keys    []uint64
+	ints    []int
+	dist    []int64
+	useful  []int64
+	row     []int
+	traceOf []int
+	stock   []int64
+	cands   []ProblemCandidate
+	t       []int64   // solver rows
+	rows    [][]int64 // solver row headers
+	hold    []int     // per-SKU candidate lists, flat
+	starts  []int     // offsets into hold
+	byItem  [][]int   // views of hold
+	anyOf   []int
+	bucket  []int
+	held    []int64
+	holders [][]int // solver holder lists
+}
+
+var bufPool = sync.Pool{New: func() any { return new(probBufs) }}
+
+func getBufs() *probBufs { return bufPool.Get().(*probBufs) }
+
+// fill64 returns (*b)[:n] set to v, growing *b when needed.
+func fill64(b *[]int64, n int, v int64) []int64 {
+	if cap(*b) < n {
+		*b = make([]int64, n)
+	}
+	s := (*b)[:n]
+	if v == 0 {
+		clear(s)
+	} else {
+		for i := range s {
+			s[i] = v
+		}
+	}
+	return s
+}
+
+// fillInt is fill64 for ints.
+func fillInt(b *[]int, n int, v int) []int {
+	if cap(*b) < n {
+		*b = make([]int, n)
+	}
+	s := (*b)[:n]
+	for i := range s {
+		s[i] = v
+	}
+	return s
 }

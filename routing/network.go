@@ -39,6 +39,11 @@ type Site struct {
 	// store takes (click & collect with Delivery.AllowTransfer); 0 means
 	// Delivery.TransferLead.
 	TransferLead time.Duration
+	// ShipmentCost is the cost of one shipment (or one transfer) from this
+	// location, in minor currency units (for example cents), >= 0. The
+	// objective sums it over the used locations (Objective.Cost), right
+	// after shipments and transfers and before distance. 0 means no cost.
+	ShipmentCost int64
 
 	idx int // position in the network + 1; 0 when not from a Network
 }
@@ -55,12 +60,16 @@ type Network struct {
 	sites   []Site // sorted by location id
 	byID    map[omnikit.LocationID]int
 	holders map[omnikit.SKU][]holding // sorted by site index, qty > 0
+	cosLat  []float64                 // per site, math.Cos of the latitude in radians
+	// held holds the units per SKU before safety stock for sites whose
+	// safety stock empties the SKU (for SafetyStockFilter).
+	held map[omnikit.SKU][]holding
 }
 
 // NewNetwork validates and indexes sites. It returns a *NetworkError
 // (ErrInvalidNetwork) for an invalid or duplicate location id, an invalid
 // location type, non-finite or out-of-range coordinates, negative stock,
-// capacity, workload or transfer lead time, or an invalid opening window. The sites are copied; their Stock maps are shared
+// capacity, workload, transfer lead time or shipment cost, or an invalid opening window. The sites are copied; their Stock maps are shared
 // and must not be modified afterwards.
 func NewNetwork(sites []Site) (*Network, error) {
 	n := &Network{
@@ -91,6 +100,9 @@ func NewNetwork(sites []Site) (*Network, error) {
 		}
 		if s.TransferLead < 0 {
 			return nil, &NetworkError{Location: id, Reason: "negative transfer lead time"}
+		}
+		if s.ShipmentCost < 0 {
+			return nil, &NetworkError{Location: id, Reason: "negative shipment cost"}
 		}
 		if s.Hours != nil {
 			if err := s.Hours.Validate(); err != nil {
@@ -126,8 +138,17 @@ func NewNetwork(sites []Site) (*Network, error) {
 			}
 			if q > 0 {
 				n.holders[k] = append(n.holders[k], holding{site: i, qty: q})
+			} else if raw := s.Stock[k]; raw > 0 {
+				if n.held == nil {
+					n.held = map[omnikit.SKU][]holding{}
+				}
+				n.held[k] = append(n.held[k], holding{site: i, qty: raw})
 			}
 		}
+	}
+	n.cosLat = make([]float64, len(n.sites))
+	for i := range n.sites {
+		n.cosLat[i] = math.Cos(n.sites[i].Location.Geo.Lat * (math.Pi / 180))
 	}
 	return n, nil
 }
@@ -164,4 +185,21 @@ func (s *Site) available(sku omnikit.SKU) int64 {
 
 func validGeo(p omnikit.GeoPoint) bool {
 	return p.Validate() == nil && !math.IsNaN(p.Lat)
+}
+
+// distMeters is GeoPoint.DistanceMeters from site i to dest, with the
+// site's cosine precomputed; cosDest is math.Cos of dest's latitude in
+// radians. It evaluates the same expression as omnikit.GeoPoint.DistanceKm,
+// so the result is identical.
+func (n *Network) distMeters(i int, dest omnikit.GeoPoint, cosDest float64) int64 {
+	p := n.sites[i].Location.Geo
+	const rad = math.Pi / 180
+	dLat := (dest.Lat - p.Lat) * rad
+	dLng := (dest.Lng - p.Lng) * rad
+	sLat, sLng := math.Sin(dLat/2), math.Sin(dLng/2)
+	c1 := n.cosLat[i]
+	h := sLat*sLat + c1*cosDest*sLng*sLng
+	h = math.Min(1, math.Max(0, h))
+	km := 2 * omnikit.EarthRadiusKm * math.Asin(math.Sqrt(h))
+	return int64(math.Round(km * 1000))
 }

@@ -40,6 +40,8 @@ type ProblemCandidate struct {
 	Keys []int64
 	// Priority is the location's Site.Priority.
 	Priority int64
+	// Cost is the location's Site.ShipmentCost, in minor currency units.
+	Cost int64
 	// Transfer is true when the location's units would be transferred to
 	// the pickup store (click & collect with Delivery.AllowTransfer);
 	// such candidates come after the pickup store in preference order.
@@ -60,6 +62,9 @@ type Problem struct {
 	Candidates []ProblemCandidate
 	// Budget is the deterministic work budget in search nodes.
 	Budget int64
+
+	pool   *probBufs // engine-owned buffers, returned after the call
+	byItem [][]int   // per SKU, candidates with stock of it, by index; nil if unknown
 
 	pref []int // candidate indexes in preference order
 	rank []int // position of each candidate in pref
@@ -104,6 +109,8 @@ type Solution struct {
 // return assignments within stock and policy; the engine checks and
 // refuses a bad plan with a *PlanError. A panic is returned as a
 // *PanicError.
+// A Solver must not keep p, or any slice reachable from it, after Solve
+// returns: the engine reuses those buffers for later calls.
 type Solver interface {
 	// Name is the solver's stable name.
 	Name() string
@@ -112,35 +119,62 @@ type Solver interface {
 }
 
 // prepare computes the preference order: own stock before transfers,
-// distance, ranker keys, id.
+// shipment cost, distance, ranker keys, id.
 func (p *Problem) prepare() {
 	n := len(p.Candidates)
-	// Sort flat keys (transfer, distance, index) and fall back to the full
-	// comparison only on equal transfer and distance: same order as
-	// candCmp, fewer indirections.
-	type pk struct {
-		dist int64
-		i    int
+	// Sort packed keys (transfer, cost, distance, index) as plain integers
+	// when they fit, and fall back to the full comparison only within runs
+	// of equal (transfer, cost, distance): same order as candCmp.
+	var keys []uint64
+	var tmp []int
+	if p.pool != nil {
+		keys, tmp = p.pool.keys[:0], p.pool.ints[:0]
 	}
-	keys := make([]pk, n)
-	for i := range keys {
-		d := p.Candidates[i].DistanceMeters
-		if p.Candidates[i].Transfer {
-			d |= 1 << 62 // transfers after the pickup store; distances are far smaller
+	packed := n < 1<<20
+	for i := range p.Candidates {
+		c := &p.Candidates[i]
+		if c.Cost != 0 || c.DistanceMeters < 0 || c.DistanceMeters >= 1<<42 {
+			packed = false
+			break
 		}
-		keys[i] = pk{d, i}
 	}
-	slices.SortFunc(keys, func(a, b pk) int {
-		if a.dist != b.dist {
-			return cmpI(a.dist, b.dist)
+	p.pref = slices.Grow(tmp, 2*n)[:n]
+	p.rank = p.pref[n : 2*n : 2*n]
+	p.pref = p.pref[:n:n]
+	if packed {
+		for i := range p.Candidates {
+			c := &p.Candidates[i]
+			k := uint64(c.DistanceMeters)<<20 | uint64(i)
+			if c.Transfer {
+				k |= 1 << 63
+			}
+			keys = append(keys, k)
 		}
-		return p.candCmp(a.i, b.i)
-	})
-	p.pref = make([]int, n)
-	for r, k := range keys {
-		p.pref[r] = k.i
+		slices.Sort(keys)
+		for r, k := range keys {
+			p.pref[r] = int(k & (1<<20 - 1))
+		}
+		// Runs of equal (transfer, distance) are ordered by index so far;
+		// order them by the full comparison.
+		for a := 0; a < n; {
+			b := a + 1
+			for b < n && keys[b]>>20 == keys[a]>>20 {
+				b++
+			}
+			if b-a > 1 {
+				slices.SortFunc(p.pref[a:b], p.candCmp)
+			}
+			a = b
+		}
+		if p.pool != nil {
+			p.pool.keys = keys
+		}
+	} else {
+		for i := range p.pref {
+			p.pref[i] = i
+		}
+		slices.SortFunc(p.pref, p.candCmp)
 	}
-	p.rank = make([]int, n)
 	for r, c := range p.pref {
 		p.rank[c] = r
 	}
@@ -153,6 +187,9 @@ func (p *Problem) candCmp(a, b int) int {
 			return -1
 		}
 		return 1
+	}
+	if ca.Cost != cb.Cost {
+		return cmpI(ca.Cost, cb.Cost)
 	}
 	if ca.DistanceMeters != cb.DistanceMeters {
 		return cmpI(ca.DistanceMeters, cb.DistanceMeters)
@@ -322,8 +359,8 @@ func (p *Problem) packLines(lines []int, caps []int64) (int64, []int) {
 }
 
 // Objective is the lexicographic score of a plan, compared tier by tier:
-// Unfulfilled, Shipments, Transfers, DistanceMeters, RankKeys (in ranker
-// order), then the sorted location ids. Lower is better on every tier.
+// Unfulfilled, Shipments, Transfers, Cost, DistanceMeters, RankKeys (in
+// ranker order), then the sorted location ids. Lower is better on every tier.
 type Objective struct {
 	// Unfulfilled is the number of units not served.
 	Unfulfilled int64
@@ -332,6 +369,9 @@ type Objective struct {
 	// Transfers is the number of used locations that transfer to the
 	// pickup store (0 unless Delivery.AllowTransfer).
 	Transfers int64
+	// Cost sums Site.ShipmentCost over the used locations, in minor
+	// currency units.
+	Cost int64
 	// DistanceMeters sums the distances of the used locations.
 	DistanceMeters int64
 	// RankKeys sums each ranker's keys over the used locations.
@@ -350,6 +390,9 @@ func (o Objective) Compare(q Objective) int {
 		return c
 	}
 	if c := cmpI(o.Transfers, q.Transfers); c != 0 {
+		return c
+	}
+	if c := cmpI(o.Cost, q.Cost); c != 0 {
 		return c
 	}
 	if c := cmpI(o.DistanceMeters, q.DistanceMeters); c != 0 {
@@ -374,15 +417,16 @@ func (p *Problem) Score(as []Assignment) Objective {
 		set = append(set, c)
 	}
 	slices.Sort(set)
-	o.Shipments, o.Transfers, o.DistanceMeters, o.RankKeys, o.Locations = p.setScore(set)
+	o.Shipments, o.Transfers, o.Cost, o.DistanceMeters, o.RankKeys, o.Locations = p.setScore(set)
 	return o
 }
 
-func (p *Problem) setScore(set []int) (n, transfers, dist int64, keys []int64, ids []omnikit.LocationID) {
+func (p *Problem) setScore(set []int) (n, transfers, cost, dist int64, keys []int64, ids []omnikit.LocationID) {
 	ids = make([]omnikit.LocationID, 0, len(set))
 	for _, c := range set {
 		cd := &p.Candidates[c]
 		dist += cd.DistanceMeters
+		cost += cd.Cost
 		if cd.Transfer {
 			transfers++
 		}
@@ -394,5 +438,5 @@ func (p *Problem) setScore(set []int) (n, transfers, dist int64, keys []int64, i
 		}
 		ids = append(ids, cd.Location)
 	}
-	return int64(len(set)), transfers, dist, keys, ids
+	return int64(len(set)), transfers, cost, dist, keys, ids
 }

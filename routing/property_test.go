@@ -64,6 +64,13 @@ func (in pinst) request() routing.Request {
 // oracle returns the best (unfulfilled, shipments) by brute force over
 // location subsets, ordered by size.
 func oracle(in pinst) (unf int64, ships int) {
+	unf, ships, _ = oracleCost(in)
+	return unf, ships
+}
+
+// oracleCost returns the best (unfulfilled, shipments, cost) by brute force
+// over location subsets (cost: summed Site.ShipmentCost).
+func oracleCost(in pinst) (unf int64, ships int, cost int64) {
 	var eligible []routing.Site
 	for _, s := range in.sites {
 		if s.Location.Capabilities.Has(inventory.CanShip) && !slices.Contains(in.exclude, s.Location.ID) {
@@ -133,21 +140,27 @@ func oracle(in pinst) (unf int64, ships int) {
 	if in.pol.MaxShipments > 0 {
 		K = min(K, in.pol.MaxShipments)
 	}
-	bestUnf, bestShips := demand, 0
+	bestUnf, bestShips, bestCost := demand, 0, int64(0)
 	for mask := 1; mask < 1<<n; mask++ {
 		sz := bits.OnesCount(uint(mask))
 		if sz > K {
 			continue
 		}
 		u := demand - cover(mask)
-		if u < bestUnf || (u == bestUnf && sz < bestShips) {
-			bestUnf, bestShips = u, sz
+		var c int64
+		for i := range eligible {
+			if mask&(1<<i) != 0 {
+				c += eligible[i].ShipmentCost
+			}
+		}
+		if u < bestUnf || (u == bestUnf && (sz < bestShips || (sz == bestShips && c < bestCost))) {
+			bestUnf, bestShips, bestCost = u, sz, c
 		}
 	}
 	if bestUnf == demand {
-		bestShips = 0
+		bestShips, bestCost = 0, 0
 	}
-	return bestUnf, bestShips
+	return bestUnf, bestShips, bestCost
 }
 
 func checkInvariants(t *rapid.T, in pinst, d routing.Decision) {

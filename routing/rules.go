@@ -28,6 +28,10 @@ const (
 	CodeClosedAlways     = "closed.always"      // the timetable has no opening window
 	CodeNowUnknown       = "time.now_unknown"   // a time rule needs Request.Now, which is zero
 	CodeReadyByLate      = "ready_by.late"      // cannot be ready by Request.ReadyBy; minutes from Now, ready vs limit
+	// CodeSafetyReserved: the location holds ordered SKUs, but every unit is
+	// held back by Site.SafetyStock; measured: units held back, limit: units
+	// ordered.
+	CodeSafetyReserved = "safety_stock.reserved"
 )
 
 // Reason is a stable, machine-readable reason with the measured value and
@@ -61,6 +65,9 @@ func (r Reason) String() string {
 		if r.Code == CodeClosedNow {
 			return fmt.Sprintf("%s opens in %d min", r.Code, r.Measured)
 		}
+	}
+	if r.Code == CodeSafetyReserved {
+		return fmt.Sprintf("%s %d %s held back, %d ordered", r.Code, r.Measured, r.Unit, r.Limit)
 	}
 	if r.Limit == 0 {
 		return fmt.Sprintf("%s %d %s", r.Code, r.Measured, r.Unit)
@@ -108,6 +115,11 @@ type Context struct {
 	transfer bool    // Pickup with Delivery.AllowTransfer
 	dist     []int64 // per site, -1 = not computed
 	useful   []int64 // per site: ordered units held, each SKU capped at demand
+	held     []int64 // per site: ordered units held back by safety stock where none is available; nil until needed
+	cosDest  float64 // math.Cos of the destination latitude, when fastDist
+	fastDist bool    // dest is valid and distances use the network's cosines
+	pool     *probBufs
+	dest     omnikit.GeoPoint
 }
 
 func (c *Context) siteIndex(s *Site) int {
@@ -152,7 +164,11 @@ func (c *Context) DistanceMeters(s *Site) int64 {
 	}
 	if i := c.siteIndex(s); i >= 0 && c.dist != nil {
 		if c.dist[i] < 0 {
-			c.dist[i] = c.net.sites[i].Location.Geo.DistanceMeters(dest)
+			if c.fastDist && dest == c.dest {
+				c.dist[i] = c.net.distMeters(i, dest, c.cosDest)
+			} else {
+				c.dist[i] = c.net.sites[i].Location.Geo.DistanceMeters(dest)
+			}
 		}
 		return c.dist[i]
 	}
@@ -255,8 +271,23 @@ type CapabilityFilter struct{}
 // Name returns "capability".
 func (CapabilityFilter) Name() string { return "capability" }
 
+func (CapabilityFilter) accepts(c *Context, s *Site) bool {
+	s, need := capNeed(c, s)
+	return s.Location.Capabilities.Has(need)
+}
+
 // Check implements Filter.
 func (CapabilityFilter) Check(c *Context, s *Site) Verdict {
+	s, need := capNeed(c, s)
+	if s.Location.Capabilities.Has(need) {
+		return Accept
+	}
+	return Reject(Reason{Code: CodeCapabilityMiss, Rule: "capability", Measured: int64(s.Location.Capabilities), Limit: int64(need)})
+}
+
+// capNeed returns the site whose capabilities count and the capability
+// needed.
+func capNeed(c *Context, s *Site) (*Site, inventory.Capabilities) {
 	var need inventory.Capabilities
 	switch c.Request.Delivery.Method {
 	case Ship:
@@ -270,10 +301,7 @@ func (CapabilityFilter) Check(c *Context, s *Site) Verdict {
 			s = c.PickupStore()
 		}
 	}
-	if s.Location.Capabilities.Has(need) {
-		return Accept
-	}
-	return Reject(Reason{Code: CodeCapabilityMiss, Rule: "capability", Measured: int64(s.Location.Capabilities), Limit: int64(need)})
+	return s, need
 }
 
 // StockFilter rejects a location with no unit of any ordered SKU (reason
@@ -283,6 +311,8 @@ type StockFilter struct{}
 // Name returns "stock".
 func (StockFilter) Name() string { return "stock" }
 
+func (StockFilter) accepts(c *Context, s *Site) bool { return c.UsefulUnits(s) > 0 }
+
 // Check implements Filter.
 func (StockFilter) Check(c *Context, s *Site) Verdict {
 	if c.UsefulUnits(s) > 0 {
@@ -291,12 +321,73 @@ func (StockFilter) Check(c *Context, s *Site) Verdict {
 	return Reject(Reason{Code: CodeStockNone, Rule: "stock"})
 }
 
+// SafetyStockFilter rejects a location that holds some of the ordered SKUs
+// but none it may promise, because Site.SafetyStock holds every unit back
+// (reason "safety_stock.reserved", measured: the units held back, limit:
+// the units ordered). A location with promisable units, or with no unit at
+// all, passes (StockFilter handles the latter). Put it before StockFilter.
+type SafetyStockFilter struct{}
+
+// Name returns "safety_stock".
+func (SafetyStockFilter) Name() string { return "safety_stock" }
+
+func (SafetyStockFilter) accepts(c *Context, s *Site) bool {
+	return c.UsefulUnits(s) > 0 || c.heldBack(s) == 0
+}
+
+// Check implements Filter.
+func (SafetyStockFilter) Check(c *Context, s *Site) Verdict {
+	if c.UsefulUnits(s) > 0 {
+		return Accept
+	}
+	held := c.heldBack(s)
+	if held == 0 {
+		return Accept
+	}
+	var ordered int64
+	for _, d := range c.Demand {
+		ordered += d
+	}
+	return Reject(Reason{Code: CodeSafetyReserved, Rule: "safety_stock", Measured: held, Limit: ordered, Unit: "units"})
+}
+
+// heldBack returns the units of the ordered SKUs that the site holds but
+// safety stock holds back, for a site with no promisable ordered unit.
+func (c *Context) heldBack(s *Site) int64 {
+	if i := c.siteIndex(s); i >= 0 && c.net != nil {
+		if c.held == nil {
+			if c.pool != nil {
+				c.held = fill64(&c.pool.held, len(c.net.sites), 0)
+			} else {
+				c.held = make([]int64, len(c.net.sites))
+			}
+			for _, sku := range c.SKUs {
+				for _, h := range c.net.held[sku] {
+					c.held[h.site] += h.qty
+				}
+			}
+		}
+		return c.held[i]
+	}
+	var u int64
+	for _, k := range c.SKUs {
+		if s.available(k) == 0 {
+			u += max(0, s.Stock[k])
+		}
+	}
+	return u
+}
+
 // CapacityFilter rejects a location whose workload has reached its capacity
 // (reason "capacity.full", workload >= capacity). Capacity 0 is unlimited.
 type CapacityFilter struct{}
 
 // Name returns "capacity".
 func (CapacityFilter) Name() string { return "capacity" }
+
+func (CapacityFilter) accepts(_ *Context, s *Site) bool {
+	return s.Capacity == 0 || s.Workload < s.Capacity
+}
 
 // Check implements Filter.
 func (CapacityFilter) Check(c *Context, s *Site) Verdict {

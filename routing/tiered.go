@@ -9,8 +9,8 @@ import (
 const DefaultBudget = 20_000
 
 // Tiered is the default solver. It minimises, in strict lexicographic
-// order, unfulfilled units, shipments, transfers, summed distance, summed
-// ranker keys and location ids:
+// order, unfulfilled units, shipments, transfers, summed shipment cost,
+// summed distance, summed ranker keys and location ids:
 //
 //  1. every single location (exact, certified);
 //  2. every pair, enumerated from the holders of the SKU with the fewest
@@ -36,6 +36,10 @@ type tsolve struct {
 	holders [][]int   // per item, candidates with t > 0, by t desc then preference
 	relev   []int     // candidates with some t > 0, preference order
 	target  int64     // units servable by the whole network
+	// relax is true when every item with a holder is served by any plan
+	// reaching target (always with line splitting), so that per-item
+	// coverage is necessary and the item-based tiers are exact.
+	relax   bool
 	demand  int64
 	limit   int // max shipments (n if no cap)
 	nodes   int64
@@ -48,9 +52,9 @@ type tsolve struct {
 }
 
 type setObj struct {
-	unf, size, tr, dist int64
-	keys                []int64
-	set                 []int
+	unf, size, tr, cost, dist int64
+	keys                      []int64
+	set                       []int
 }
 
 func (a *setObj) cmp(b *setObj) int {
@@ -61,6 +65,9 @@ func (a *setObj) cmp(b *setObj) int {
 		return c
 	}
 	if c := cmpI(a.tr, b.tr); c != 0 {
+		return c
+	}
+	if c := cmpI(a.cost, b.cost); c != 0 {
 		return c
 	}
 	if c := cmpI(a.dist, b.dist); c != 0 {
@@ -109,11 +116,80 @@ func newTsolve(p *Problem) *tsolve {
 			s.items[i] = 1
 		}
 	}
-	s.t = make([][]int64, n)
-	s.holders = make([][]int, ni)
+	var buf []int64
+	if b := p.pool; b != nil {
+		if cap(b.rows) < n {
+			b.rows = make([][]int64, n)
+		}
+		s.t = b.rows[:n]
+		buf = fill64(&b.t, n*ni, 0)
+		for len(b.holders) < ni {
+			b.holders = append(b.holders, nil)
+		}
+		s.holders = b.holders[:ni]
+		for i := range s.holders {
+			s.holders[i] = s.holders[i][:0]
+		}
+	} else {
+		s.t = make([][]int64, n)
+		s.holders = make([][]int, ni)
+		buf = make([]int64, n*ni)
+	}
 	sum := make([]int64, ni)
-	buf := make([]int64, n*ni)
+	clear(s.t)
+	sparse := s.split && p.byItem != nil && len(p.byItem) == ni && p.pool != nil
+	if sparse {
+		// Sparse: visit only the (candidate, SKU) pairs with stock.
+		for _, c := range p.pref {
+			s.t[c] = buf[:ni:ni]
+			buf = buf[ni:]
+		}
+		// Bucket the (rank, item) pairs by rank, then read them in rank
+		// order: holders come out in preference order in linear time.
+		start := fillInt(&p.pool.anyOf, n+1, 0)
+		total := 0
+		for i, hs := range p.byItem {
+			for _, c := range hs {
+				v := min(p.Candidates[c].Stock[i], s.items[i])
+				if v <= 0 {
+					continue
+				}
+				s.t[c][i] = v
+				sum[i] += v
+				start[p.rank[c]+1]++
+				total++
+			}
+		}
+		for r := 1; r <= n; r++ {
+			start[r] += start[r-1]
+		}
+		at := fillInt(&p.pool.bucket, total, 0)
+		for i, hs := range p.byItem {
+			for _, c := range hs {
+				if s.t[c][i] > 0 {
+					r := p.rank[c]
+					at[start[r]] = i
+					start[r]++
+				}
+			}
+		}
+		// start[r] now ends rank r's bucket; rank r begins at start[r-1].
+		lo := 0
+		for r, c := range p.pref {
+			hi := start[r]
+			for _, i := range at[lo:hi] {
+				s.holders[i] = append(s.holders[i], c)
+			}
+			if hi > lo {
+				s.relev = append(s.relev, c)
+			}
+			lo = hi
+		}
+	}
 	for _, c := range p.pref {
+		if sparse {
+			break
+		}
 		row := buf[:ni:ni]
 		buf = buf[ni:]
 		any := false
@@ -173,6 +249,16 @@ func newTsolve(p *Problem) *tsolve {
 		s.limit = k
 	}
 	s.target = s.cover(s.relev)
+	s.relax = s.split
+	if !s.split {
+		var all int64
+		for i, g := range s.items {
+			if g > 0 {
+				all += p.Lines[i].Qty
+			}
+		}
+		s.relax = all == s.target
+	}
 	return s
 }
 
@@ -235,14 +321,17 @@ func (s *tsolve) relaxedOK(set []int) bool {
 
 func (s *tsolve) feasible(set []int) bool {
 	// With line splitting the relaxation is exact.
+	if !s.relax {
+		return s.cover(set) == s.target
+	}
 	return s.relaxedOK(set) && (s.split || s.cover(set) == s.target)
 }
 
 func (s *tsolve) score(set []int, unf int64) *setObj {
 	ss := slices.Clone(set)
 	slices.Sort(ss)
-	n, tr, d, k, _ := s.p.setScore(ss)
-	return &setObj{unf: unf, size: n, tr: tr, dist: d, keys: k, set: ss}
+	n, tr, cost, d, k, _ := s.p.setScore(ss)
+	return &setObj{unf: unf, size: n, tr: tr, cost: cost, dist: d, keys: k, set: ss}
 }
 
 // offer records a full-coverage set as best or runner-up.
@@ -275,6 +364,12 @@ func (s *tsolve) run() Certificate {
 	if s.best != nil {
 		return Certificate{Optimal: true, LowerBound: 1, Nodes: s.nodes}
 	}
+	if !s.relax {
+		// Whole lines of one SKU that cannot all be packed: the best plan
+		// may leave any of them out, so per-item bounds and branching do
+		// not apply; search subsets directly.
+		return s.maxCoverage(2)
+	}
 	lb := max(2, s.rootLB())
 	if s.limit >= 2 {
 		// Tier 2: pairs.
@@ -284,11 +379,40 @@ func (s *tsolve) run() Certificate {
 			for i, g := range s.items {
 				r[i] = g - s.t[a][i]
 			}
-			sp := s.fewest(r, nil)
-			if sp < 0 {
+			if s.split {
+				// With line splitting a pair covers everything exactly when
+				// b alone covers a's residual: test that first, cheaply.
+				sp := s.fewest(r, nil)
+				if sp < 0 {
+					continue
+				}
+				for _, b := range s.holders[sp] {
+					if b == a {
+						continue
+					}
+					s.nodes++
+					ok := true
+					tb := s.t[b]
+					for i, v := range r {
+						if v > tb[i] {
+							ok = false
+							break
+						}
+					}
+					if ok && s.feasible([]int{a, b}) {
+						s.offer([]int{a, b}, unf)
+					}
+				}
 				continue
 			}
-			for _, b := range s.holders[sp] {
+			sp := s.fewest(r, nil)
+			others := s.relev // a covers every item alone but the whole lines do not pack
+			if sp >= 0 {
+				others = s.holders[sp]
+			} else if s.split {
+				continue
+			}
+			for _, b := range others {
 				if b == a {
 					continue
 				}
@@ -438,6 +562,7 @@ func (s *tsolve) greedy() []int {
 // 2-for-1 and then 1-for-1 swaps while they help, within the budget.
 func (s *tsolve) improve(set []int) []int {
 	better := func(a, b []int) bool { return s.score(a, 0).cmp(s.score(b, 0)) < 0 }
+	var buf []int // scratch for trial sets; cloned when kept
 	for changed := true; changed && s.nodes < s.budget; {
 		changed = false
 		// Redundancy removal.
@@ -461,9 +586,9 @@ func (s *tsolve) improve(set []int) []int {
 						continue
 					}
 					s.nodes++
-					t := append(slices.Clone(base), c)
-					if s.feasible(t) {
-						set, changed = t, true
+					buf = append(append(buf[:0], base...), c)
+					if s.feasible(buf) {
+						set, changed = slices.Clone(buf), true
 						break two
 					}
 				}
@@ -479,10 +604,10 @@ func (s *tsolve) improve(set []int) []int {
 					continue
 				}
 				s.nodes++
-				t := slices.Clone(set)
-				t[i] = c
-				if s.feasible(t) && better(t, set) {
-					set, changed = t, true
+				buf = append(buf[:0], set...)
+				buf[i] = c
+				if s.feasible(buf) && better(buf, set) {
+					set, changed = slices.Clone(buf), true
 				}
 			}
 		}
@@ -497,7 +622,7 @@ func (s *tsolve) branch(unf int64) bool {
 	blocked := make([]bool, len(s.p.Candidates))
 	var chosen []int
 	r := slices.Clone(s.items)
-	var dist, tr int64
+	var dist, tr, cost int64
 	var dfs func() bool
 	dfs = func() bool {
 		s.nodes++
@@ -517,8 +642,10 @@ func (s *tsolve) branch(unf int64) bool {
 		if k > bound {
 			return true
 		}
-		// At the best size more locations only add transfers and distance.
-		if b := s.bestObj; b != nil && k == b.size && (tr > b.tr || (tr == b.tr && dist > b.dist)) {
+		// At the best size more locations only add transfers, cost and
+		// distance (all >= 0), so a partial set already worse on them
+		// cannot win.
+		if b := s.bestObj; b != nil && k == b.size && (tr > b.tr || (tr == b.tr && (cost > b.cost || (cost == b.cost && dist > b.dist)))) {
 			return true
 		}
 		item := s.fewest(r, blocked)
@@ -544,6 +671,7 @@ func (s *tsolve) branch(unf int64) bool {
 			tried = append(tried, c)
 			chosen = append(chosen, c)
 			dist += s.p.Candidates[c].DistanceMeters
+			cost += s.p.Candidates[c].Cost
 			if s.p.Candidates[c].Transfer {
 				tr++
 			}
@@ -555,6 +683,7 @@ func (s *tsolve) branch(unf int64) bool {
 				r[i] += s.t[c][i]
 			}
 			dist -= s.p.Candidates[c].DistanceMeters
+			cost -= s.p.Candidates[c].Cost
 			if s.p.Candidates[c].Transfer {
 				tr--
 			}
