@@ -46,6 +46,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error implements error.
 func (e *ValidationError) Error() string {
 	return "inventory: invalid " + e.Field + ": " + e.Reason
 }
@@ -63,6 +64,7 @@ type UnknownError struct {
 	ID   string
 }
 
+// Error implements error.
 func (e *UnknownError) Error() string { return "inventory: unknown " + e.Kind + " " + quote(e.ID) }
 
 // Is matches ErrUnknownLocation, ErrUnknownSKU or ErrUnknownChannel by Kind.
@@ -95,6 +97,7 @@ type ShortageError struct {
 	Lines []Shortage
 }
 
+// Error implements error.
 func (e *ShortageError) Error() string {
 	var b strings.Builder
 	b.WriteString("inventory: insufficient stock:")
@@ -118,6 +121,7 @@ type ReservationEndedError struct {
 	State ReservationState
 }
 
+// Error implements error.
 func (e *ReservationEndedError) Error() string {
 	return fmt.Sprintf("inventory: reservation %s has ended (%s)", quote(string(e.ID)), e.State)
 }
@@ -137,6 +141,7 @@ type ExceedsReservedError struct {
 	Open      int64
 }
 
+// Error implements error.
 func (e *ExceedsReservedError) Error() string {
 	return fmt.Sprintf("inventory: reservation %s: %s@%s requested %d but %d open", quote(string(e.ID)), e.SKU, e.Location, e.Requested, e.Open)
 }
@@ -149,6 +154,7 @@ type IdempotencyConflictError struct {
 	Key string
 }
 
+// Error implements error.
 func (e *IdempotencyConflictError) Error() string {
 	return "inventory: idempotency key " + quote(e.Key) + " reused with different input"
 }

@@ -19,6 +19,7 @@ type VerifyError struct {
 	Problems []string
 }
 
+// Error implements error.
 func (e *VerifyError) Error() string {
 	const show = 10
 	p := e.Problems

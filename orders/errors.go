@@ -41,6 +41,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error implements error.
 func (e *ValidationError) Error() string {
 	return "orders: invalid " + e.Field + ": " + e.Reason
 }
@@ -57,6 +58,7 @@ type DuplicateError struct {
 	Existing OrderID
 }
 
+// Error implements error.
 func (e *DuplicateError) Error() string {
 	return fmt.Sprintf("orders: duplicate order (existing %q)", e.Existing)
 }
@@ -73,6 +75,7 @@ type TransitionError struct {
 	Op   string
 }
 
+// Error implements error.
 func (e *TransitionError) Error() string {
 	if e.Fulfilment == "" {
 		return fmt.Sprintf("orders: cannot %s order %s in state %s", e.Op, e.Order, e.From)
@@ -98,6 +101,7 @@ type UnfulfillableError struct {
 	Attempts int
 }
 
+// Error implements error.
 func (e *UnfulfillableError) Error() string {
 	parts := make([]string, len(e.Lines))
 	for i, l := range e.Lines {

@@ -40,6 +40,7 @@ type ConstraintError struct {
 	Err        error
 }
 
+// Error implements error.
 func (e *ConstraintError) Error() string {
 	kind := "constraint violation"
 	switch e.Code {
@@ -72,6 +73,7 @@ type ConflictError struct {
 	Err      error
 }
 
+// Error implements error.
 func (e *ConflictError) Error() string {
 	return "postgres: transaction conflict after " + strconv.Itoa(e.Attempts) + " attempts: " + e.Err.Error()
 }
@@ -90,6 +92,7 @@ type SchemaVersionError struct {
 	Binary   int // the newest version embedded in this binary
 }
 
+// Error implements error.
 func (e *SchemaVersionError) Error() string {
 	return fmt.Sprintf("postgres: schema %q is at version %d, this binary knows up to %d", e.Schema, e.Database, e.Binary)
 }
