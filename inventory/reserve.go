@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -255,127 +256,174 @@ func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) 
 	if req.Lines != nil && len(req.Lines) == 0 {
 		return Entry{}, invalid("lines", "empty; use nil to settle every open unit")
 	}
-	var r Reservation
-	if err := l.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		r, err = tx.Reservation(req.ID)
-		return err
-	}); err != nil {
+	// Like Reserve, the command's closures and buffers are pooled.
+	c := settlePool.Get().(*settleCmd)
+	defer c.free()
+	c.req = req
+	if err := l.store.View(ctx, c.viewFn); err != nil {
 		return Entry{}, notFound(err, req.ID)
 	}
-	var fp string
 	if req.IdempotencyKey != "" {
 		f := newFingerprint(string(kind)).str(string(req.ID)).str(req.Reference).num(int64(len(req.Lines)))
 		for _, ln := range req.Lines {
 			f.str(string(ln.SKU)).str(string(ln.Location)).num(ln.Qty)
 		}
-		fp = f.sum()
+		c.fp = f.sum()
 	}
-	to := Sellable
+	c.to = Sellable
 	if kind == KindCommit {
-		to = Customer
+		c.to = Customer
 	}
-	keys := make([]Account, 0, 2*len(r.Lines))
-	for _, ln := range r.Lines {
-		keys = append(keys,
+	for _, ln := range c.r.Lines {
+		c.keys = append(c.keys,
 			Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
-			Account{SKU: ln.SKU, Location: ln.Location, Bucket: to})
+			Account{SKU: ln.SKU, Location: ln.Location, Bucket: c.to})
 	}
-	keys = sortKeys(keys)
-	cfg := l.cfg
-	var out Entry
-	expired := false
-	err := l.exec(ctx, keys, func(tx Tx) error {
-		expired = false
-		rec, hit, err := replay(tx, req.IdempotencyKey, fp)
-		if err != nil {
-			return err
-		}
-		if hit {
-			out, err = tx.Entry(rec.Seq)
-			return err
-		}
-		r, err := tx.Reservation(req.ID)
-		if err != nil {
-			return err
-		}
-		if r.State != Active {
-			return &ReservationEndedError{ID: r.ID, State: r.State}
-		}
-		now := l.clock.Now()
-		if isDue(r, now) {
-			expired = true
-			_, err := l.expire(tx, cfg, &r, now)
-			return err
-		}
-		var qbuf [4]int64
-		qty := qbuf[:0]
-		if len(r.Lines) > len(qbuf) {
-			qty = make([]int64, 0, len(r.Lines))
-		}
-		qty = qty[:len(r.Lines)]
-		if req.Lines == nil {
-			for i, ln := range r.Lines {
-				qty[i] = ln.Open()
-			}
-		} else {
-			for _, want := range req.Lines {
-				i := lineIndex(r.Lines, want.SKU, want.Location)
-				if i < 0 {
-					return &ExceedsReservedError{ID: r.ID, SKU: want.SKU, Location: want.Location, Requested: want.Qty}
-				}
-				qty[i] += want.Qty
-			}
-			for i, ln := range r.Lines {
-				if qty[i] > ln.Open() {
-					return &ExceedsReservedError{ID: r.ID, SKU: ln.SKU, Location: ln.Location, Requested: qty[i], Open: ln.Open()}
-				}
-			}
-		}
-		e := &Entry{Kind: kind, At: now, Reservation: r.ID, Reference: req.Reference, IdempotencyKey: req.IdempotencyKey,
-			Postings: make([]Posting, 0, len(r.Lines))}
-		for i, ln := range r.Lines {
-			if qty[i] == 0 {
-				continue
-			}
-			e.Postings = append(e.Postings, Posting{
-				From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
-				To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: to},
-				Qty:  qty[i],
-			})
-			if kind == KindCommit {
-				r.Lines[i].Committed += qty[i]
-			} else {
-				r.Lines[i].Released += qty[i]
-			}
-		}
-		if err := l.post(tx, cfg, e, auth{bucket: Reserved}); err != nil {
-			return err
-		}
-		if r.Open() == 0 {
-			r.State, r.EndedAt = Released, now
-			if kind == KindCommit {
-				r.State = Committed
-			}
-		}
-		if err := tx.PutReservation(r); err != nil {
-			return err
-		}
-		if req.IdempotencyKey != "" {
-			if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: fp, Seq: e.Seq, Reservation: r.ID}); err != nil {
-				return err
-			}
-		}
-		out = *e
-		return nil
-	})
-	if err != nil {
+	c.l, c.cfg, c.kind = l, l.cfg, kind
+	if err := l.exec(ctx, sortKeys(c.keys), c.fn); err != nil {
 		return Entry{}, err
 	}
-	if expired {
+	if c.expired {
 		return Entry{}, &ReservationEndedError{ID: req.ID, State: Expired}
 	}
-	return out, nil
+	return c.out, nil
+}
+
+// settleCmd is a Commit or Release in flight, reused through settlePool.
+type settleCmd struct {
+	l       *Ledger
+	cfg     *config
+	kind    EntryKind
+	req     SettleRequest
+	fp      string
+	to      Bucket
+	r       Reservation // as read before the transaction, for its keys
+	out     Entry
+	expired bool
+	fn      func(Tx) error     // c.run, bound once
+	viewFn  func(ReadTx) error // c.view, bound once
+
+	keys     []Account
+	entry    Entry
+	postings []Posting
+	scratch  postScratch
+}
+
+var settlePool = sync.Pool{New: func() any {
+	c := &settleCmd{}
+	c.fn, c.viewFn = c.run, c.view
+	return c
+}}
+
+// free returns c to the pool, keeping only its buffers.
+func (c *settleCmd) free() {
+	if cap(c.keys) > 64 || cap(c.postings) > 64 {
+		return // an unusual command: let its large buffers go
+	}
+	fn, viewFn, keys, postings, scratch := c.fn, c.viewFn, c.keys[:0], c.postings[:0], c.scratch.reset()
+	clear(postings[:cap(postings)])
+	clear(keys[:cap(keys)])
+	*c = settleCmd{fn: fn, viewFn: viewFn, keys: keys, postings: postings, scratch: scratch}
+	settlePool.Put(c)
+}
+
+func (c *settleCmd) view(tx ReadTx) error {
+	var err error
+	c.r, err = tx.Reservation(c.req.ID)
+	return err
+}
+
+// run is the command's transaction function; it may run more than once.
+func (c *settleCmd) run(tx Tx) error {
+	l, cfg, kind, req, to := c.l, c.cfg, c.kind, &c.req, c.to
+	c.expired = false
+	rec, hit, err := replay(tx, req.IdempotencyKey, c.fp)
+	if err != nil {
+		return err
+	}
+	if hit {
+		c.out, err = tx.Entry(rec.Seq)
+		return err
+	}
+	r, err := tx.Reservation(req.ID)
+	if err != nil {
+		return err
+	}
+	if r.State != Active {
+		return &ReservationEndedError{ID: r.ID, State: r.State}
+	}
+	now := l.clock.Now()
+	if isDue(r, now) {
+		c.expired = true
+		_, err := l.expire(tx, cfg, &r, now)
+		return err
+	}
+	var qbuf [4]int64
+	qty := qbuf[:0]
+	if len(r.Lines) > len(qbuf) {
+		qty = make([]int64, 0, len(r.Lines))
+	}
+	qty = qty[:len(r.Lines)]
+	if req.Lines == nil {
+		for i, ln := range r.Lines {
+			qty[i] = ln.Open()
+		}
+	} else {
+		for _, want := range req.Lines {
+			i := lineIndex(r.Lines, want.SKU, want.Location)
+			if i < 0 {
+				return &ExceedsReservedError{ID: r.ID, SKU: want.SKU, Location: want.Location, Requested: want.Qty}
+			}
+			qty[i] += want.Qty
+		}
+		for i, ln := range r.Lines {
+			if qty[i] > ln.Open() {
+				return &ExceedsReservedError{ID: r.ID, SKU: ln.SKU, Location: ln.Location, Requested: qty[i], Open: ln.Open()}
+			}
+		}
+	}
+	c.postings = c.postings[:0]
+	for i, ln := range r.Lines {
+		if qty[i] == 0 {
+			continue
+		}
+		c.postings = append(c.postings, Posting{
+			From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+			To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: to},
+			Qty:  qty[i],
+		})
+		if kind == KindCommit {
+			r.Lines[i].Committed += qty[i]
+		} else {
+			r.Lines[i].Released += qty[i]
+		}
+	}
+	// The entry's postings and availability live in pooled buffers: the
+	// caller gets copies.
+	e := &c.entry
+	*e = Entry{Kind: kind, At: now, Reservation: r.ID, Reference: req.Reference, IdempotencyKey: req.IdempotencyKey,
+		Postings: c.postings}
+	if err := l.postWith(tx, cfg, e, auth{bucket: Reserved}, &c.scratch); err != nil {
+		return err
+	}
+	if r.Open() == 0 {
+		r.State, r.EndedAt = Released, now
+		if kind == KindCommit {
+			r.State = Committed
+		}
+	}
+	if err := tx.PutReservation(r); err != nil {
+		return err
+	}
+	if req.IdempotencyKey != "" {
+		if err := tx.PutIdempotency(IdempotencyRecord{Key: req.IdempotencyKey, Fingerprint: c.fp, Seq: e.Seq, Reservation: r.ID}); err != nil {
+			return err
+		}
+	}
+	c.out = *e
+	c.out.Postings = slices.Clone(e.Postings)
+	c.out.Availability = slices.Clone(e.Availability)
+	return nil
 }
 
 // pastExpiry refuses a deadline that is not after now.

@@ -17,11 +17,15 @@ import (
 // share a read lock. Values are copied in and out, so callers can never
 // change stored state through a slice they passed or received.
 type Inventory struct {
-	mu           sync.RWMutex
-	balances     map[inventory.Account]int64
-	safety       map[skuLoc]int64
-	reservations map[inventory.ReservationID]inventory.Reservation // active ones
-	ended        endedTable                                        // the others, encoded
+	mu sync.RWMutex
+	// The balances and safety stock of a SKU at a location live together
+	// in one record, found by one lookup of the pair (not one hash of
+	// four strings per account); in-transit accounts, which have a peer,
+	// are kept apart in transit.
+	pairs        map[skuLoc]int32 // -> index in recs
+	recs         []pairRec
+	transit      map[inventory.Account]int64
+	reservations resTable // all of them, encoded
 	deadlines    deadlineHeap
 	idem         map[string]inventory.IdempotencyRecord
 	raws         map[chanSKU]int64
@@ -30,8 +34,47 @@ type Inventory struct {
 	channels     map[omnikit.ChannelID]inventory.Channel
 	skus         map[omnikit.SKU]struct{}
 
-	undo []undoRec // the open transaction's undo log, reused
-	wtx  memTx     // the write transaction, reused: writers hold mu
+	undo  []undoRec // the open transaction's undo log, reused
+	wtx   memTx     // the write transaction, reused: writers hold mu
+	views sync.Pool // of *memTx, for View
+}
+
+// pairRec holds the accounts of one SKU at one location, in-transit ones
+// aside, and its safety stock.
+type pairRec struct {
+	sku    omnikit.SKU
+	loc    omnikit.LocationID
+	bal    [nBuckets]int64 // indexed by bucket
+	has    uint16          // bit b: bucket b has a balance (was written)
+	safety int64
+}
+
+const nBuckets = int(inventory.Shrinkage) + 1
+
+// pairBucket reports whether a is kept in a pair record.
+func pairBucket(a inventory.Account) bool {
+	return a.Peer == "" && a.Bucket != inventory.InTransit && a.Bucket > 0 && int(a.Bucket) < nBuckets
+}
+
+// pair returns the index of the record of (sku, loc), -1 if there is none.
+func (s *Inventory) pair(sku omnikit.SKU, loc omnikit.LocationID) int32 {
+	if i, ok := s.pairs[skuLoc{sku, loc}]; ok {
+		return i
+	}
+	return -1
+}
+
+// pairOrNew returns the index of the record of (sku, loc), making it if
+// needed. A record made by a transaction that is rolled back stays, empty:
+// it has no balance and no safety stock, so nothing reads it.
+func (s *Inventory) pairOrNew(sku omnikit.SKU, loc omnikit.LocationID) int32 {
+	if i, ok := s.pairs[skuLoc{sku, loc}]; ok {
+		return i
+	}
+	i := int32(len(s.recs))
+	s.recs = append(s.recs, pairRec{sku: sku, loc: loc})
+	s.pairs[skuLoc{sku, loc}] = i
+	return i
 }
 
 type skuLoc struct {
@@ -47,10 +90,9 @@ type chanSKU struct {
 // NewInventory returns an empty in-memory inventory store.
 func NewInventory() *Inventory {
 	return &Inventory{
-		balances:     map[inventory.Account]int64{},
-		safety:       map[skuLoc]int64{},
-		reservations: map[inventory.ReservationID]inventory.Reservation{},
-		ended:        newEndedTable(),
+		pairs:        map[skuLoc]int32{},
+		transit:      map[inventory.Account]int64{},
+		reservations: newResTable(),
 		deadlines:    deadlineHeap{index: map[inventory.ReservationID]int{}},
 		idem:         map[string]inventory.IdempotencyRecord{},
 		raws:         map[chanSKU]int64{},
@@ -88,11 +130,19 @@ func (s *Inventory) View(ctx context.Context, fn func(inventory.ReadTx) error) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	tx, _ := s.views.Get().(*memTx)
+	if tx == nil {
+		tx = &memTx{}
+	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	tx := &memTx{s: s}
+	*tx = memTx{s: s}
 	err := fn(tx)
 	tx.closed = true
+	s.mu.RUnlock()
+	// A read transaction is reused by a later View. One that fn kept
+	// past its end reports errClosed until then, like before; the Ledger
+	// never keeps one.
+	s.views.Put(tx)
 	return err
 }
 
@@ -107,16 +157,17 @@ const (
 	undoFunc
 )
 
+// undoRec is kept small: Update appends several per command.
 type undoRec struct {
 	kind    undoKind
 	existed bool
-	acct    inventory.Account
-	sl      skuLoc
+	bucket  inventory.Bucket
+	pair    int32
+	acct    inventory.Account // of an in-transit balance
 	ck      chanSKU
 	q       int64
-	key     string
-	res     inventory.Reservation
-	idem    inventory.IdempotencyRecord
+	key     string // of an idempotency record or a reservation
+	ref     uint64 // of the reservation's previous record
 	fn      func()
 }
 
@@ -125,24 +176,29 @@ func (s *Inventory) rollback(entries mark) {
 		u := &s.undo[i]
 		switch u.kind {
 		case undoBalance:
-			if u.existed {
-				s.balances[u.acct] = u.q
-			} else {
-				delete(s.balances, u.acct)
+			if u.pair < 0 {
+				if u.existed {
+					s.transit[u.acct] = u.q
+				} else {
+					delete(s.transit, u.acct)
+				}
+				break
+			}
+			rec := &s.recs[u.pair]
+			rec.bal[u.bucket] = u.q
+			if !u.existed {
+				rec.has &^= 1 << u.bucket
 			}
 		case undoSafety:
-			if u.existed {
-				s.safety[u.sl] = u.q
-			} else {
-				delete(s.safety, u.sl)
-			}
+			s.recs[u.pair].safety = u.q
 		case undoReservation:
+			id := inventory.ReservationID(u.key)
 			if u.existed {
-				s.putReservation(u.res, true)
+				s.reservations.setRef(id, u.ref)
+				s.noteDeadline(id, s.reservations.decode(u.ref))
 			} else {
-				delete(s.reservations, u.res.ID)
-				s.deadlines.remove(u.res.ID)
-				s.ended.remove(u.res.ID)
+				s.reservations.remove(id)
+				s.deadlines.remove(id)
 			}
 		case undoIdem:
 			delete(s.idem, u.key)
@@ -160,25 +216,13 @@ func (s *Inventory) rollback(entries mark) {
 	s.undo = s.undo[:0]
 }
 
-// putReservation stores r, which the store owns: an active reservation as a
-// Go value, an ended one encoded. wasEnded says whether the reservation may
-// be in the ended table now.
-func (s *Inventory) putReservation(r inventory.Reservation, wasEnded bool) {
-	if r.State == inventory.Active {
-		s.reservations[r.ID] = r
-		if !r.ExpiresAt.IsZero() {
-			s.deadlines.set(r.ID, r.ExpiresAt)
-		} else {
-			s.deadlines.remove(r.ID)
-		}
-		if wasEnded {
-			s.ended.remove(r.ID)
-		}
-		return
+// noteDeadline keeps the deadline heap in step with reservation r of id.
+func (s *Inventory) noteDeadline(id inventory.ReservationID, r inventory.Reservation) {
+	if r.State == inventory.Active && !r.ExpiresAt.IsZero() {
+		s.deadlines.set(id, r.ExpiresAt)
+	} else {
+		s.deadlines.remove(id)
 	}
-	delete(s.reservations, r.ID)
-	s.deadlines.remove(r.ID)
-	s.ended.put(&r)
 }
 
 // memTx is a transaction on an Inventory; the store's lock is held for its life.
@@ -186,41 +230,41 @@ type memTx struct {
 	s      *Inventory
 	write  bool
 	closed bool
-	// seen remembers the last balances this transaction read or wrote,
-	// so that Append finds what its undo record needs without hashing
-	// the account's four strings again.
-	seen  [4]seenBalance
-	nseen int
+	// last is the pair this transaction touched last: a command's
+	// accounts are mostly of one SKU at one location, found with one
+	// lookup.
+	lastSL  skuLoc
+	lastIdx int32
+	hasLast bool
 }
 
-type seenBalance struct {
-	acct    inventory.Account
-	q       int64
-	existed bool
-}
-
-// remember notes the current balance of a.
-func (t *memTx) remember(a inventory.Account, q int64, existed bool) {
-	for i := range t.nseen {
-		if t.seen[i].acct == a {
-			t.seen[i].q, t.seen[i].existed = q, existed
-			return
-		}
+// pair returns the index of the record of (sku, loc), -1 if there is none.
+func (t *memTx) pair(sku omnikit.SKU, loc omnikit.LocationID, create bool) int32 {
+	if t.hasLast && t.lastSL.sku == sku && t.lastSL.loc == loc {
+		return t.lastIdx
 	}
-	i := t.nseen % len(t.seen)
-	t.seen[i] = seenBalance{acct: a, q: q, existed: existed}
-	t.nseen = min(t.nseen+1, len(t.seen))
+	var i int32
+	if create {
+		i = t.s.pairOrNew(sku, loc)
+	} else if i = t.s.pair(sku, loc); i < 0 {
+		return -1
+	}
+	t.lastSL, t.lastIdx, t.hasLast = skuLoc{sku, loc}, i, true
+	return i
 }
 
 // balance returns the current balance of a and whether it exists.
 func (t *memTx) balance(a inventory.Account) (int64, bool) {
-	for i := range t.nseen {
-		if t.seen[i].acct == a {
-			return t.seen[i].q, t.seen[i].existed
-		}
+	if !pairBucket(a) {
+		q, ok := t.s.transit[a]
+		return q, ok
 	}
-	q, ok := t.s.balances[a]
-	return q, ok
+	i := t.pair(a.SKU, a.Location, false)
+	if i < 0 {
+		return 0, false
+	}
+	rec := &t.s.recs[i]
+	return rec.bal[a.Bucket], rec.has&(1<<a.Bucket) != 0
 }
 
 var errClosed = fmt.Errorf("memory: transaction used after it ended")
@@ -236,10 +280,7 @@ func (t *memTx) Balance(a inventory.Account) (int64, error) {
 	if err := t.check(); err != nil {
 		return 0, err
 	}
-	q, ok := t.s.balances[a]
-	if t.write {
-		t.remember(a, q, ok)
-	}
+	q, _ := t.balance(a)
 	return q, nil
 }
 
@@ -247,18 +288,19 @@ func (t *memTx) SafetyStock(sku omnikit.SKU, loc omnikit.LocationID) (int64, err
 	if err := t.check(); err != nil {
 		return 0, err
 	}
-	return t.s.safety[skuLoc{sku, loc}], nil
+	i := t.pair(sku, loc, false)
+	if i < 0 {
+		return 0, nil
+	}
+	return t.s.recs[i].safety, nil
 }
 
 func (t *memTx) Reservation(id inventory.ReservationID) (inventory.Reservation, error) {
 	if err := t.check(); err != nil {
 		return inventory.Reservation{}, err
 	}
-	if r, ok := t.s.reservations[id]; ok {
-		return r.Clone(), nil
-	}
-	if r, ok := t.s.ended.get(id); ok {
-		return r, nil
+	if r, ok := t.s.reservations.get(id); ok {
+		return r, nil // decoded: the caller's own copy
 	}
 	return inventory.Reservation{}, inventory.ErrNotFound
 }
@@ -338,19 +380,26 @@ func (t *memTx) Reservations(fn func(inventory.Reservation) error) error {
 	if err := t.check(); err != nil {
 		return err
 	}
-	for _, r := range t.s.reservations {
-		if err := fn(r.Clone()); err != nil {
-			return err
-		}
-	}
-	return t.s.ended.each(fn)
+	return t.s.reservations.each(fn)
 }
 
 func (t *memTx) Balances(fn func(inventory.Balance) error) error {
 	if err := t.check(); err != nil {
 		return err
 	}
-	for a, q := range t.s.balances {
+	for i := range t.s.recs {
+		rec := &t.s.recs[i]
+		for b := 1; b < nBuckets; b++ {
+			if rec.has&(1<<b) == 0 {
+				continue
+			}
+			a := inventory.Account{SKU: rec.sku, Location: rec.loc, Bucket: inventory.Bucket(b)}
+			if err := fn(inventory.Balance{Account: a, Qty: rec.bal[b]}); err != nil {
+				return err
+			}
+		}
+	}
+	for a, q := range t.s.transit {
 		if err := fn(inventory.Balance{Account: a, Qty: q}); err != nil {
 			return err
 		}
@@ -362,8 +411,12 @@ func (t *memTx) SafetyStocks(fn func(inventory.SafetyStock) error) error {
 	if err := t.check(); err != nil {
 		return err
 	}
-	for k, q := range t.s.safety {
-		if err := fn(inventory.SafetyStock{SKU: k.sku, Location: k.loc, Qty: q}); err != nil {
+	for i := range t.s.recs {
+		rec := &t.s.recs[i]
+		if rec.safety == 0 {
+			continue
+		}
+		if err := fn(inventory.SafetyStock{SKU: rec.sku, Location: rec.loc, Qty: rec.safety}); err != nil {
 			return err
 		}
 	}
@@ -416,10 +469,19 @@ func (t *memTx) Append(e *inventory.Entry, balances []inventory.Balance) error {
 	}
 	s := t.s
 	for _, b := range balances {
-		old, existed := t.balance(b.Account)
-		s.undo = append(s.undo, undoRec{kind: undoBalance, acct: b.Account, q: old, existed: existed})
-		s.balances[b.Account] = b.Qty
-		t.remember(b.Account, b.Qty, true)
+		a := b.Account
+		if !pairBucket(a) {
+			old, existed := s.transit[a]
+			s.undo = append(s.undo, undoRec{kind: undoBalance, pair: -1, acct: a, q: old, existed: existed})
+			s.transit[a] = b.Qty
+			continue
+		}
+		i := t.pair(a.SKU, a.Location, true)
+		rec := &s.recs[i]
+		bit := uint16(1) << a.Bucket
+		s.undo = append(s.undo, undoRec{kind: undoBalance, pair: i, bucket: a.Bucket, q: rec.bal[a.Bucket], existed: rec.has&bit != 0})
+		rec.bal[a.Bucket] = b.Qty
+		rec.has |= bit
 	}
 	e.Seq = int64(s.entries.len()) + 1
 	s.entries.append(e)
@@ -431,20 +493,13 @@ func (t *memTx) PutReservation(r inventory.Reservation) error {
 		return err
 	}
 	s := t.s
-	old, existed := s.reservations[r.ID]
-	wasEnded := false
-	if !existed {
-		old, wasEnded = s.ended.get(r.ID)
-		existed = wasEnded
-		if !existed {
-			old = inventory.Reservation{ID: r.ID}
-		}
+	old, h, where := s.reservations.lookup(r.ID)
+	existed := where == slotIndex || where == slotSpill
+	s.undo = append(s.undo, undoRec{kind: undoReservation, key: string(r.ID), ref: old, existed: existed})
+	s.reservations.putAt(&r, h, where) // encoded, which copies it
+	if existed || !r.ExpiresAt.IsZero() {
+		s.noteDeadline(r.ID, r)
 	}
-	s.undo = append(s.undo, undoRec{kind: undoReservation, res: old, existed: existed})
-	if r.State == inventory.Active {
-		r = r.Clone() // an ended one is encoded, which copies it
-	}
-	s.putReservation(r, wasEnded)
 	return nil
 }
 
@@ -486,14 +541,10 @@ func (t *memTx) SetSafetyStock(ss inventory.SafetyStock) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
-	k := skuLoc{ss.SKU, ss.Location}
-	old, existed := t.s.safety[k]
-	t.s.undo = append(t.s.undo, undoRec{kind: undoSafety, sl: k, q: old, existed: existed})
-	if ss.Qty == 0 {
-		delete(t.s.safety, k)
-	} else {
-		t.s.safety[k] = ss.Qty
-	}
+	i := t.pair(ss.SKU, ss.Location, true)
+	rec := &t.s.recs[i]
+	t.s.undo = append(t.s.undo, undoRec{kind: undoSafety, pair: i, q: rec.safety})
+	rec.safety = ss.Qty
 	return nil
 }
 

@@ -47,11 +47,11 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 		corrupt func(s *Inventory, r inventory.Reservation)
 		want    string
 	}{
-		{"balance", func(s *Inventory, _ inventory.Reservation) { s.balances[sellable]++ }, "entries sum to"},
-		{"channel sum", func(s *Inventory, _ inventory.Reservation) { s.raws[chanSKU{"web", "A"}] = 7 }, "channel web sum of A"},
+		{"balance", func(s *Inventory, _ inventory.Reservation) { s.corruptBalance(sellable, 1) }, "entries sum to"},
+		{"channel sum", func(s *Inventory, _ inventory.Reservation) { s.corruptChannelRaw("web", "A", 7) }, "channel web sum of A"},
 		{"reservation", func(s *Inventory, r inventory.Reservation) {
 			r.Lines[0].Committed = 1
-			s.reservations[r.ID] = r
+			s.corruptReservation(r)
 		}, "active reservations hold"},
 		{"lost entry", func(s *Inventory, _ inventory.Reservation) { s.entries.rollback(mark{n: 1, chunks: 1, fill: 0}) }, "entries sum to"},
 	} {
