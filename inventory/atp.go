@@ -32,6 +32,18 @@ func (l *Ledger) ATPs(ctx context.Context, skus []omnikit.SKU, locs []omnikit.Lo
 		out[i] = cells[i*len(locs) : (i+1)*len(locs) : (i+1)*len(locs)]
 	}
 	err := l.store.View(ctx, func(tx ReadTx) error {
+		if p, ok := tx.(Preloader); ok && len(skus)*len(locs) > 1 {
+			ps := make([]omnikit.SKU, 0, len(skus)*len(locs))
+			pl := make([]omnikit.LocationID, 0, len(skus)*len(locs))
+			for _, sku := range skus {
+				for _, loc := range locs {
+					ps, pl = append(ps, sku), append(pl, loc)
+				}
+			}
+			if err := p.Preload(ps, pl); err != nil {
+				return err
+			}
+		}
 		for i, sku := range skus {
 			for j, loc := range locs {
 				sellable, err := tx.Balance(Account{SKU: sku, Location: loc, Bucket: Sellable})

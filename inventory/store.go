@@ -44,6 +44,17 @@ type InMemoryStore interface {
 	CommitsInMemory() bool
 }
 
+// Preloader is an optional interface of a ReadTx that can read the
+// balances and safety stocks of many (SKU, location) pairs in one round
+// trip (storage/postgres). Before reading many pairs (Ledger.ATPs) the
+// Ledger calls Preload with the pairs (skus[i], locs[i]); the reads that
+// follow are then answered from the transaction's memory. Like the
+// optional interfaces of database/sql/driver, it is detected with a type
+// assertion.
+type Preloader interface {
+	Preload(skus []omnikit.SKU, locs []omnikit.LocationID) error
+}
+
 // ReadTx is what a transaction can read. Methods that look up one record
 // return ErrNotFound (possibly wrapped) when it does not exist.
 type ReadTx interface {

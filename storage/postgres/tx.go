@@ -260,12 +260,15 @@ func (t *pgTx) row(dest []any, sql string, args ...any) (found bool, err error) 
 	return found, err
 }
 
-// prelude begins the transaction, takes the SKUs' advisory locks and loads
-// the keys' balances, safety stocks and channel sums: one round trip.
+// prelude begins the transaction, takes the SKUs' advisory locks (none
+// for a read) and loads the keys' balances, safety stocks and channel
+// sums: one round trip.
 func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error {
 	q := &t.s.q
 	b := &pgx.Batch{}
-	b.Queue(q.lockKeys, lockKeys)
+	if len(lockKeys) > 0 {
+		b.Queue(q.lockKeys, lockKeys)
+	}
 	b.Queue(q.loadBalances, pairs[0], pairs[1])
 	b.Queue(q.loadSafety, pairs[0], pairs[1])
 	b.Queue(q.loadRaws, skus)
@@ -274,8 +277,10 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 		return t.fail(err)
 	}
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return t.fail(err)
+	if len(lockKeys) > 0 {
+		if _, err := br.Exec(); err != nil {
+			return t.fail(err)
+		}
 	}
 	for i := range pairs[0] {
 		t.pairs[skuLoc{omnikit.SKU(pairs[0][i]), omnikit.LocationID(pairs[1][i])}] = true
@@ -539,6 +544,29 @@ func (t *pgTx) commit() error {
 }
 
 // ReadTx.
+
+// Preload implements inventory.Preloader: the balances and safety stocks of
+// the pairs (skus[i], locs[i]) in one round trip; the reads that follow
+// are answered from the transaction's cache.
+func (t *pgTx) Preload(skus []omnikit.SKU, locs []omnikit.LocationID) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	var pairs [2][]string
+	for i := range skus {
+		if !t.pairs[skuLoc{skus[i], locs[i]}] {
+			pairs[0] = append(pairs[0], string(skus[i]))
+			pairs[1] = append(pairs[1], string(locs[i]))
+		}
+	}
+	if len(pairs[0]) == 0 {
+		return nil
+	}
+	if t.pairs == nil {
+		t.pairs, t.skus = map[skuLoc]bool{}, map[omnikit.SKU]bool{}
+	}
+	return t.prelude(nil, pairs, nil)
+}
 
 func (t *pgTx) Balance(a inventory.Account) (int64, error) {
 	if err := t.check(); err != nil {

@@ -185,6 +185,34 @@ func testInventoryScenarios(t *testing.T, h InventoryHarness) {
 		s.verify()
 	})
 
+	t.Run("ATPsMatchAvailability", func(t *testing.T) {
+		// The bulk read a router uses agrees with the one-pair read, also
+		// on a store that preloads the pairs in one round trip.
+		s := newScen(t, h)
+		s.receive("wh", "A", 9)
+		s.receive("paris", "A", 2)
+		s.receive("paris", "B", 5)
+		s.ok(s.l.SetSafetyStock(s.ctx, inventory.SafetyStock{SKU: "A", Location: "paris", Qty: 3}))
+		s.ok(s.l.SetSafetyStock(s.ctx, inventory.SafetyStock{SKU: "B", Location: "paris", Qty: 1}))
+		_, err := s.l.Reserve(s.ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 4}}})
+		s.ok(err)
+		skus := []omnikit.SKU{"A", "B", "C"}
+		locs := []omnikit.LocationID{"wh", "paris", "lyon"}
+		got, err := s.l.ATPs(s.ctx, skus, locs)
+		s.ok(err)
+		want := [][]int64{{5, 0, 0}, {0, 4, 0}, {0, 0, 0}}
+		for i, sku := range skus {
+			for j, loc := range locs {
+				if a := s.avail(sku, loc); got[i][j] != a.ATP || got[i][j] != want[i][j] {
+					t.Errorf("ATPs %s@%s = %d, Availability.ATP %d, want %d", sku, loc, got[i][j], a.ATP, want[i][j])
+				}
+			}
+		}
+		if _, err := s.l.ATPs(s.ctx, []omnikit.SKU{"A"}, []omnikit.LocationID{"nowhere"}); !errors.Is(err, inventory.ErrUnknownLocation) {
+			t.Errorf("unknown location: %v", err)
+		}
+	})
+
 	t.Run("ChannelRules", func(t *testing.T) {
 		s := newScen(t, h)
 		s.ok(s.l.DefineChannel(s.ctx, inventory.Channel{ID: "shelf", Pool: []omnikit.LocationID{"wh", "paris", "lyon"},
