@@ -29,7 +29,7 @@
 //   - storage/postgres (built): PostgreSQL through pgx.
 //   - storage/storagetest (built): the conformance suite that every storage
 //     adapter runs.
-//   - routing (built; a cost tier and holiday hours are not): fulfilment
+//   - routing (built; holiday hours and per-unit costs are not): fulfilment
 //     sourcing; turns an order's lines and destination into a plan of
 //     which location ships what, with a reason for every candidate.
 //   - orders (built): the order management system; orders from every
