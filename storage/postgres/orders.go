@@ -158,25 +158,7 @@ func (st *Orders) appendEvents(ctx context.Context, tx pgx.Tx, events []orders.E
 // serialization failure or a deadlock, like Inventory.Update. fn's own
 // errors (a duplicate, a conflict) roll back and are returned as they are.
 func (st *Orders) write(ctx context.Context, fn func(pgx.Tx) error) error {
-	s := st.s
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		err := st.writeOnce(ctx, fn)
-		if err == nil {
-			return nil
-		}
-		if !retryable(err) {
-			return translate(err)
-		}
-		if attempt >= s.maxRetries {
-			return exhausted(err, attempt+1)
-		}
-		if werr := s.backoff(ctx, attempt); werr != nil {
-			return werr
-		}
-	}
+	return st.s.retry(ctx, func() error { return st.writeOnce(ctx, fn) })
 }
 
 func (st *Orders) writeOnce(ctx context.Context, fn func(pgx.Tx) error) (err error) {

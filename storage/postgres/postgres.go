@@ -119,11 +119,17 @@ func (s *Inventory) Schema() string { return s.schema }
 // context and connection errors.
 func (s *Inventory) Update(ctx context.Context, keys []inventory.Account, fn func(inventory.Tx) error) error {
 	lockKeys, pairs, skus := s.lockPlan(keys)
+	return s.retry(ctx, func() error { return s.updateOnce(ctx, lockKeys, pairs, skus, fn) })
+}
+
+// retry runs once, again after a serialization failure or a deadlock,
+// with backoff, up to the configured number of retries.
+func (s *Inventory) retry(ctx context.Context, once func() error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := s.updateOnce(ctx, lockKeys, pairs, skus, fn)
+		err := once()
 		if err == nil {
 			return nil
 		}

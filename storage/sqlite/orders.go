@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/omnikit/omnikit"
@@ -295,30 +294,7 @@ func (st *Orders) ids(ctx context.Context, q int, bound int64, limit int) ([]ord
 // the writer mutex, retrying like Update when another process holds the
 // database locked.
 func (st *Orders) write(ctx context.Context, fn func(context.Context, *dbConn) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s := st.s
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	backoff := time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := st.writeOnce(ctx, fn)
-		if err == nil || attempt == maxAttempts || !retryable(err) {
-			return err
-		}
-		t := time.NewTimer(backoff/2 + rand.N(backoff))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		backoff = min(2*backoff, 100*time.Millisecond)
-	}
+	return st.s.write(ctx, func() error { return st.writeOnce(ctx, fn) })
 }
 
 func (st *Orders) writeOnce(ctx context.Context, fn func(context.Context, *dbConn) error) error {

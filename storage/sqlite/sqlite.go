@@ -237,6 +237,13 @@ func (s *Inventory) Close() error {
 //
 // Errors: fn's error; ErrClosed; ErrBusy; ErrConstraint; ctx's error.
 func (s *Inventory) Update(ctx context.Context, keys []inventory.Account, fn func(inventory.Tx) error) error {
+	return s.write(ctx, func() error { return s.update(ctx, keys, fn) })
+}
+
+// write runs once under the writer mutex, again with backoff when another
+// process holds the database locked past the busy timeout, a bounded
+// number of times.
+func (s *Inventory) write(ctx context.Context, once func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -247,7 +254,7 @@ func (s *Inventory) Update(ctx context.Context, keys []inventory.Account, fn fun
 	}
 	backoff := time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := s.update(ctx, keys, fn)
+		err := once()
 		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return err
 		}
