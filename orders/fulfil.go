@@ -363,15 +363,10 @@ func (s *Service) reallocate(ctx context.Context, o *Order, want map[string]int6
 // takeLines validates per-line quantities against what a fulfilment still
 // carries; nil means all of it.
 func takeLines(f *Fulfilment, lines []LineQty, field string) (map[string]int64, error) {
-	qty := map[string]int64{}
 	if lines == nil {
-		for _, l := range f.Lines {
-			if l.Qty > 0 {
-				qty[l.Line] = l.Qty
-			}
-		}
-		return qty, nil
+		return openUnits(f), nil
 	}
+	qty := map[string]int64{}
 	if len(lines) == 0 {
 		return nil, invalid(field, "no lines")
 	}
@@ -438,7 +433,7 @@ func (s *Service) Cancel(ctx context.Context, id OrderID, reason string) (Order,
 			if !slices.Contains(cancellable, f.State) || f.Units() == 0 {
 				continue
 			}
-			e, err := s.cancelUnits(ctx, o, f, nil2all(f), reason, now)
+			e, err := s.cancelUnits(ctx, o, f, openUnits(f), reason, now)
 			if err != nil {
 				return events, err
 			}
@@ -460,7 +455,8 @@ func (s *Service) Cancel(ctx context.Context, id OrderID, reason string) (Order,
 	})
 }
 
-func nil2all(f *Fulfilment) map[string]int64 {
+// openUnits returns the units a fulfilment still carries, per line.
+func openUnits(f *Fulfilment) map[string]int64 {
 	qty := map[string]int64{}
 	for _, l := range f.Lines {
 		qty[l.Line] += l.Qty
@@ -622,7 +618,7 @@ func (s *Service) ExpirePickups(ctx context.Context) (int, error) {
 					if f.State != ReadyForPickup || f.PickupBy.After(now) {
 						continue
 					}
-					e, err := s.cancelUnits(ctx, o, f, nil2all(f), "pickup.expired", now)
+					e, err := s.cancelUnits(ctx, o, f, openUnits(f), "pickup.expired", now)
 					if err != nil {
 						return events, err
 					}
