@@ -480,12 +480,17 @@ func (s *Service) existing(ctx context.Context, id OrderID, fp string) (Order, e
 	return o, nil
 }
 
-// fail stores a pending order as Failed; a failure to store is left to
-// Recover.
+// fail stores a pending order as Failed. A reservation whose reply was
+// lost (a ledger error after the ledger committed) is released first; if
+// that or the save fails, the order stays pending and Recover ends it.
 func (s *Service) fail(ctx context.Context, o Order, reason string) {
 	now := s.clock.Now()
+	events, err := s.reconcile(ctx, &o, now)
+	if err != nil {
+		return
+	}
 	o.State, o.Reason = Failed, reason
-	_ = s.save(ctx, &o, []Event{{Order: o.ID, Type: EventFailed, State: string(Failed), Reason: reason, At: now}}, now)
+	_ = s.save(ctx, &o, append(events, Event{Order: o.ID, Type: EventFailed, State: string(Failed), Reason: reason, At: now}), now)
 }
 
 // save stores the next version of o with its events.

@@ -744,6 +744,28 @@ func testOrdersScenarios(t *testing.T, h OrdersHarness) {
 		s.want("A", "wh", 0, 0)
 	})
 
+	t.Run("ReservationReplyLost", func(t *testing.T) {
+		// The ledger commits the reservation but the reply is lost: Place
+		// fails, and the reservation it cannot know about is released.
+		s := newOScen(t, h, nil)
+		s.receive("wh", "A", 5)
+		lost := &faultStore{Store: s.inv}
+		l2, err := inventory.New(s.ctx, lost, &inventory.Options{Clock: s.clk})
+		s.ok(err)
+		oms, err := orders.New(l2, s.st, &orders.Options{NewOrderID: func() orders.OrderID { return "lost" }})
+		s.ok(err)
+		lost.loseReply.Store(1)
+		if _, err := oms.Place(s.ctx, orders.PlaceRequest{Channel: "web", Groups: []orders.GroupRequest{{Delivery: shipParis, Lines: []orders.LineRequest{oline("L1", "A", 2)}}}}); !errors.Is(err, errLostReply) {
+			t.Fatalf("Place with a lost reply: %v", err)
+		}
+		s.want("A", "wh", 5, 0)
+		o := s.checkOrder("lost")
+		if o.State != orders.Failed || o.Attempts != 1 {
+			t.Fatalf("order %s after %d reservations", o.State, o.Attempts)
+		}
+		wantStrings(t, "history", s.history("lost"), []string{"order.reconciled", "order.failed"})
+	})
+
 	t.Run("CrashBetweenReserveAndStore", func(t *testing.T) {
 		// The store accepts the pending order, then "the process dies":
 		// every later Save fails. The reservation made in between must not
@@ -823,3 +845,4 @@ type fataler interface {
 	Helper()
 	Fatalf(format string, args ...any)
 }
+
