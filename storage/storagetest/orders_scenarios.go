@@ -845,4 +845,3 @@ type fataler interface {
 	Helper()
 	Fatalf(format string, args ...any)
 }
-
