@@ -70,9 +70,13 @@
 // retrying an operation that failed half-way (ledger written, order not)
 // converges instead of settling units twice.
 //
-// Operations on one order are serialised inside a Service; Services in
-// several processes may share the stores, and a lost race then fails with
-// ErrConflict.
+// Operations on one order are serialised inside a Service. Services in
+// several processes may share the stores, but operations on one order must
+// then go to one process at a time (route them by order id): an operation
+// writes the ledger before it stores the order, and if two processes act
+// on the same order at once the loser's Save fails with ErrConflict while
+// its ledger write stays done, which leaves the order and its stock apart
+// until an operator reconciles them.
 //
 // # Not built
 //

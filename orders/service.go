@@ -67,8 +67,8 @@ func DefaultSite(loc inventory.Location) routing.Site {
 
 // Service is the order management system. It is safe for concurrent use.
 // Operations on one order are serialised within the Service; several
-// Services (processes) may share a Store, and a lost race on one order
-// then fails with ErrConflict (retry the call).
+// Services (processes) may share the stores only if each order's
+// operations go to one of them at a time (see the package documentation).
 type Service struct {
 	ledger       *inventory.Ledger
 	store        Store

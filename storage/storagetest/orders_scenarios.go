@@ -766,6 +766,81 @@ func testOrdersScenarios(t *testing.T, h OrdersHarness) {
 		wantStrings(t, "history", s.history("lost"), []string{"order.reconciled", "order.failed"})
 	})
 
+	t.Run("RetryAfterLostReplyConverges", func(t *testing.T) {
+		// Shipping commits in the ledger, the reply is lost, the order is
+		// not stored as shipped. The retry reuses the ledger key of the
+		// order's version: the units leave once, the order ends shipped.
+		s := newOScen(t, h, nil)
+		s.receive("wh", "A", 5)
+		lost := &faultStore{Store: s.inv}
+		l2, err := inventory.New(s.ctx, lost, &inventory.Options{Clock: s.clk})
+		s.ok(err)
+		oms, err := orders.New(l2, s.st, &orders.Options{NewOrderID: func() orders.OrderID { return "retry" }})
+		s.ok(err)
+		o, err := oms.Place(s.ctx, orders.PlaceRequest{Channel: "web", Groups: []orders.GroupRequest{{Delivery: shipParis, Lines: []orders.LineRequest{oline("L1", "A", 2)}}}})
+		s.ok(err)
+		f := o.Fulfilments[0].ID
+		for _, step := range []func(context.Context, orders.OrderID, orders.FulfilmentID) (orders.Order, error){oms.Accept, oms.StartPicking, oms.Pack} {
+			_, err := step(s.ctx, o.ID, f)
+			s.ok(err)
+		}
+		lost.loseReply.Store(1)
+		if _, err := oms.Ship(s.ctx, o.ID, f, "T1"); !errors.Is(err, errLostReply) {
+			t.Fatalf("ship with a lost reply: %v", err)
+		}
+		s.want("A", "wh", 3, 0) // committed in the ledger
+		if o, _ := s.oms.Get(s.ctx, o.ID); o.Fulfilment(f).State != orders.Packed {
+			t.Fatalf("the order moved on without its write: %s", o.Fulfilment(f).State)
+		}
+		o, err = oms.Ship(s.ctx, o.ID, f, "T1")
+		s.ok(err)
+		if o.Fulfilment(f).State != orders.Shipped {
+			t.Fatalf("after the retry: %s", o.Fulfilment(f).State)
+		}
+		s.want("A", "wh", 3, 0) // not committed twice
+		s.checkOrder(o.ID)
+		if err := s.l.Verify(s.ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("ConcurrentOperationsOnOneOrder", func(t *testing.T) {
+		// Goroutines step, reject and cancel the fulfilments of one order
+		// at once through one Service: the operations are serialised, so
+		// the order and the ledger agree afterwards whatever won.
+		s := newOScen(t, h, nil)
+		s.receive("wh", "A", 20)
+		s.receive("paris", "B", 20)
+		o := s.place(orders.PlaceRequest{Groups: []orders.GroupRequest{{Delivery: shipParis, Lines: []orders.LineRequest{oline("L1", "A", 3), oline("L2", "B", 3)}}}})
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, f := range o.Fulfilments {
+					switch g % 4 {
+					case 0:
+						_, _ = s.oms.Accept(s.ctx, o.ID, f.ID)
+						_, _ = s.oms.StartPicking(s.ctx, o.ID, f.ID)
+					case 1:
+						_, _ = s.oms.Reject(s.ctx, o.ID, f.ID, orders.RejectRequest{Lines: []orders.LineQty{{Line: f.Lines[0].Line, Qty: 1}}, KeepStock: true})
+					case 2:
+						_, _ = s.oms.CancelLines(s.ctx, o.ID, []orders.LineQty{{Line: f.Lines[0].Line, Qty: 1}}, "customer")
+					default:
+						_, _ = s.oms.Pack(s.ctx, o.ID, f.ID)
+						_, _ = s.oms.Ship(s.ctx, o.ID, f.ID, "T")
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		s.checkOrder(o.ID)
+		s.checkEvents()
+		if err := s.l.Verify(s.ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("CrashBetweenReserveAndStore", func(t *testing.T) {
 		// The store accepts the pending order, then "the process dies":
 		// every later Save fails. The reservation made in between must not
