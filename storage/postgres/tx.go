@@ -260,14 +260,20 @@ func (t *pgTx) row(dest []any, sql string, args ...any) (found bool, err error) 
 	return found, err
 }
 
-// prelude begins the transaction, takes the SKUs' advisory locks (none
-// for a read) and loads the keys' balances, safety stocks and channel
-// sums: one round trip.
+// prelude begins the transaction, takes the SKUs' advisory locks and,
+// for a write, the ledger head (none for a read), and loads the keys'
+// balances, safety stocks and channel sums: one round trip.
 func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error {
 	q := &t.s.q
 	b := &pgx.Batch{}
 	if len(lockKeys) > 0 {
 		b.Queue(q.lockKeys, lockKeys)
+	}
+	// A write that locks keys nearly always appends: take the head in the
+	// same round trip, after the keys (the order every writer takes them).
+	lockHead := t.write && len(lockKeys) > 0 && !t.headLocked
+	if lockHead {
+		b.Queue(q.lockHead)
 	}
 	b.Queue(q.loadBalances, pairs[0], pairs[1])
 	b.Queue(q.loadSafety, pairs[0], pairs[1])
@@ -281,6 +287,17 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 		if _, err := br.Exec(); err != nil {
 			return t.fail(err)
 		}
+	}
+	if lockHead {
+		var seq int64
+		if err := br.QueryRow().Scan(&seq); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return t.fail(fmt.Errorf("postgres: ledger head missing in schema %q: %w", t.s.schema, ErrCorrupt))
+			}
+			return t.fail(err)
+		}
+		t.headLocked = true
+		t.seq, t.flushedSeq, t.headSeq = seq, seq, seq
 	}
 	for i := range pairs[0] {
 		t.pairs[skuLoc{omnikit.SKU(pairs[0][i]), omnikit.LocationID(pairs[1][i])}] = true
