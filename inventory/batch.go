@@ -14,7 +14,9 @@ import (
 // lock, so that the commands of one SKU always meet in the same lane. In
 // each lane one caller at a time leads: it takes up to MaxBatch queued
 // commands, runs them one after another in one Store.Update over the union
-// of their accounts, and hands its role to a waiting caller once its own
+// of their accounts, adds to the batch, while there is room, the commands
+// queued meanwhile whose accounts that transaction already holds (on a hot
+// SKU, nearly all), and hands its role to a waiting caller once its own
 // command is done. A lone command runs at once in a batch of one, so group
 // commit costs nothing without contention; under contention one durable
 // commit carries many commands. One batch at a time per lane is what a hot
