@@ -269,15 +269,17 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 	if len(lockKeys) > 0 {
 		b.Queue(q.lockKeys, lockKeys)
 	}
+	b.Queue(q.loadBalances, pairs[0], pairs[1])
+	b.Queue(q.loadSafety, pairs[0], pairs[1])
+	b.Queue(q.loadRaws, skus)
 	// A write that locks keys nearly always appends: take the head in the
-	// same round trip, after the keys (the order every writer takes them).
+	// same round trip, after the keys (the order every writer takes them)
+	// and last, so that the loads are not made while holding it: the head
+	// is what writers of different SKUs wait for.
 	lockHead := t.write && len(lockKeys) > 0 && !t.headLocked
 	if lockHead {
 		b.Queue(q.lockHead)
 	}
-	b.Queue(q.loadBalances, pairs[0], pairs[1])
-	b.Queue(q.loadSafety, pairs[0], pairs[1])
-	b.Queue(q.loadRaws, skus)
 	br, err := t.send(b)
 	if err != nil {
 		return t.fail(err)
@@ -287,17 +289,6 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 		if _, err := br.Exec(); err != nil {
 			return t.fail(err)
 		}
-	}
-	if lockHead {
-		var seq int64
-		if err := br.QueryRow().Scan(&seq); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return t.fail(fmt.Errorf("postgres: ledger head missing in schema %q: %w", t.s.schema, ErrCorrupt))
-			}
-			return t.fail(err)
-		}
-		t.headLocked = true
-		t.seq, t.flushedSeq, t.headSeq = seq, seq, seq
 	}
 	for i := range pairs[0] {
 		t.pairs[skuLoc{omnikit.SKU(pairs[0][i]), omnikit.LocationID(pairs[1][i])}] = true
@@ -352,6 +343,17 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 	}
 	if err := rows.Err(); err != nil {
 		return t.fail(err)
+	}
+	if lockHead {
+		var seq int64
+		if err := br.QueryRow().Scan(&seq); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return t.fail(fmt.Errorf("postgres: ledger head missing in schema %q: %w", t.s.schema, ErrCorrupt))
+			}
+			return t.fail(err)
+		}
+		t.headLocked = true
+		t.seq, t.flushedSeq, t.headSeq = seq, seq, seq
 	}
 	if err := br.Close(); err != nil {
 		return t.fail(err)
