@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/inventory"
 )
 
 // Condition selects a strategy for a request. It must be pure; a panic
@@ -80,7 +81,100 @@ func DefaultStrategy() Strategy {
 // Engine routes requests. It is immutable after New and safe for
 // concurrent use.
 type Engine struct {
-	strategies []Strategy
+	strategies []strategy
+}
+
+// strategy is a Strategy with its plug-ins classified once, in New, so
+// that the per-location loop runs built-in filters and rankers without
+// interface calls.
+type strategy struct {
+	Strategy
+	filters  []filterStep // parallel to Filters
+	rankers  []rankerKind // parallel to Rankers
+	plugRank bool         // some ranker is not built-in: rank with runRankers
+	hasSoft  bool
+}
+
+// filterKind identifies a built-in filter run inline; filterPlugin goes
+// through Check (and filterFast through accepts first).
+type filterKind uint8
+
+const (
+	filterPlugin filterKind = iota
+	filterFast              // another type with an accepts method (embeds a built-in)
+	filterCapability
+	filterSafety
+	filterStock
+	filterCapacity
+	filterRadius
+	filterType
+)
+
+type filterStep struct {
+	f      Filter // as configured (possibly wrapped by Soft)
+	inner  Filter // f without the Soft wrapper
+	kind   filterKind
+	soft   bool
+	radius int64                    // RadiusFilter.MaxMeters
+	types  []inventory.LocationType // TypeFilter.Allow
+}
+
+type rankerKind uint8
+
+const (
+	rankPlugin rankerKind = iota
+	rankPriority
+	rankDistance
+	rankStock
+	rankUtilisation
+	rankMarket
+)
+
+func compile(s Strategy) strategy {
+	cs := strategy{Strategy: s, filters: make([]filterStep, len(s.Filters)), rankers: make([]rankerKind, len(s.Rankers))}
+	for i, f := range s.Filters {
+		st := filterStep{f: f, inner: f}
+		if sf, ok := f.(soft); ok {
+			st.soft, st.inner = true, sf.Filter
+			cs.hasSoft = true
+		}
+		switch x := st.inner.(type) {
+		case CapabilityFilter:
+			st.kind = filterCapability
+		case SafetyStockFilter:
+			st.kind = filterSafety
+		case StockFilter:
+			st.kind = filterStock
+		case CapacityFilter:
+			st.kind = filterCapacity
+		case RadiusFilter:
+			st.kind, st.radius = filterRadius, x.MaxMeters
+		case TypeFilter:
+			st.kind, st.types = filterType, x.Allow
+		default:
+			if _, ok := f.(fastFilter); ok {
+				st.kind = filterFast
+			}
+		}
+		cs.filters[i] = st
+	}
+	for i, r := range s.Rankers {
+		switch r.(type) {
+		case PriorityRanker:
+			cs.rankers[i] = rankPriority
+		case DistanceRanker:
+			cs.rankers[i] = rankDistance
+		case StockRanker:
+			cs.rankers[i] = rankStock
+		case UtilisationRanker:
+			cs.rankers[i] = rankUtilisation
+		case MarketRanker:
+			cs.rankers[i] = rankMarket
+		default:
+			cs.plugRank = true
+		}
+	}
+	return cs
 }
 
 // New returns an engine for the strategies, tried in order. With no
@@ -123,7 +217,7 @@ func New(strategies ...Strategy) (*Engine, error) {
 		if s.Solver == nil {
 			s.Solver = Tiered{}
 		}
-		e.strategies = append(e.strategies, s)
+		e.strategies = append(e.strategies, compile(s))
 	}
 	return e, nil
 }
@@ -294,11 +388,11 @@ func (e *Engine) Route(ctx context.Context, n *Network, r Request) (Decision, er
 	var attempts []Attempt
 	for si := range e.strategies {
 		s := &e.strategies[si]
-		if !matches(s, c.req) {
+		if !matches(&s.Strategy, c.req) {
 			continue
 		}
 		for _, relax := range []bool{false, true} {
-			if relax && !slices.ContainsFunc(s.Filters, isSoft) {
+			if relax && !s.hasSoft {
 				break
 			}
 			if err := ctx.Err(); err != nil {
@@ -368,27 +462,49 @@ type prepared struct {
 	short   []int64 // eligible units per SKU
 }
 
-func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *prepared {
+func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *prepared {
 	b := getBufs()
 	ns := len(n.sites)
 	ctx := &Context{Request: c.req, SKUs: c.skus, Demand: make([]int64, len(c.skus)), net: n,
 		dist: fill64(&b.dist, ns, -1), store: c.store, transfer: c.transfer, pool: b}
+	var dest omnikit.GeoPoint // distances are 0 when dest stays zero
 	if d := c.req.Delivery; d.Method == Ship || c.transfer {
-		dest := d.Destination
+		dest = d.Destination
 		if c.transfer {
 			dest = n.sites[c.store].Location.Geo
 		}
 		if !dest.IsZero() && dest.Validate() == nil {
 			ctx.fastDist, ctx.dest = true, dest
 			ctx.cosDest = math.Cos(dest.Lat * (math.Pi / 180))
+			ctx.destHalf = newHalfAngles(dest)
+		}
+	}
+	// Every location in scope gets its distance in its trace: compute them
+	// all once, here, so that DistanceMeters only reads them.
+	dist := ctx.dist
+	switch {
+	case ctx.fastDist:
+		n.distancesFast(c.scope, dist, dest, &ctx.destHalf, ctx.cosDest)
+	case dest.IsZero():
+		for _, si := range c.scope {
+			dist[si] = 0
+		}
+	default:
+		for _, si := range c.scope {
+			dist[si] = ctx.siteDist(si, dest)
 		}
 	}
 	for i, l := range c.lines {
 		ctx.Demand[c.lineSKU[i]] += l.Qty
 	}
 	ctx.useful = fill64(&b.useful, ns, 0)
+	if cap(b.skuHold) < len(c.skus) {
+		b.skuHold = make([][]holding, len(c.skus))
+	}
+	skuHold := b.skuHold[:len(c.skus)] // n.holders per ordered SKU, looked up once
 	for k, sku := range c.skus {
-		for _, h := range n.holders[sku] {
+		skuHold[k] = n.holders[sku]
+		for _, h := range skuHold[k] {
 			ctx.useful[h.site] += min(h.qty, ctx.Demand[k])
 		}
 	}
@@ -405,30 +521,36 @@ func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *pre
 		}
 	}
 	row := fillInt(&b.row, ns, 0) // site -> problem candidate + 1
-	pr.traces = make([]Candidate, 0, len(c.scope))
+	pr.traces = make([]Candidate, len(c.scope))
 	if cap(b.cands) < len(c.scope) {
 		b.cands = make([]ProblemCandidate, 0, len(c.scope))
 	}
 	pr.p.Candidates = b.cands[:0]
 	pr.traceOf = fillInt(&b.traceOf, 0, 0)
-	nk := len(c.skus)
-	stockBuf := fill64(&b.stock, len(c.scope)*nk, 0)
-	keyBuf := make([]int64, len(c.scope)*len(s.Rankers))
+	nk, nr := len(c.skus), len(s.Rankers)
+	// Keys of the candidates' traces, and their stock rows; sized for the
+	// locations that hold some ordered unit, the only ones ranked.
+	ranked := 0
 	for _, si := range c.scope {
+		if ctx.useful[si] > 0 {
+			ranked++
+		}
+	}
+	stockBuf := fill64(&b.stock, ranked*nk, 0)
+	stockRows := stockBuf // candidate j's row is stockRows[j*nk:][:nk]
+	keyBuf := make([]int64, ranked*nr)
+	for ti, si := range c.scope {
 		site := &n.sites[si]
-		// Fill the trace in place: Candidate is large and holds pointers.
-		ti := len(pr.traces)
-		pr.traces = pr.traces[:ti+1]
 		tr := &pr.traces[ti]
-		tr.Location, tr.DistanceMeters = site.Location.ID, ctx.DistanceMeters(site)
+		tr.Location, tr.DistanceMeters = site.Location.ID, dist[si]
 		if len(c.exclude) > 0 {
 			if r, ok := c.exclude[si]; ok {
 				tr.Status, tr.Reason = Filtered, r
 				continue
 			}
 		}
-		if v, ok := runFilters(ctx, site, s.Filters, relax); !ok {
-			tr.Status, tr.Reason = Filtered, v
+		if !s.runFilters(ctx, si, site, relax, &tr.Reason) {
+			tr.Status = Filtered
 			continue
 		}
 		if ctx.useful[si] == 0 {
@@ -436,51 +558,179 @@ func (e *Engine) prepare(n *Network, c *canonical, s *Strategy, relax bool) *pre
 			tr.Status, tr.Reason = Unused, stockNone
 			continue
 		}
-		keys, r, ok := runRankers(ctx, site, s.Rankers, keyBuf[:len(s.Rankers):len(s.Rankers)])
-		if !ok {
-			tr.Status, tr.Reason = Filtered, r
-			continue
+		keys := keyBuf[:nr:nr]
+		if s.plugRank {
+			if _, r, ok := runRankers(ctx, site, s.Rankers, keys); !ok {
+				tr.Status, tr.Reason = Filtered, r
+				continue
+			}
+		} else {
+			s.rank(ctx, si, site, keys)
 		}
+		keyBuf = keyBuf[nr:]
+		// A candidate holds some ordered unit (useful > 0), so the holders
+		// loop below gives it stock: its reason is "not_needed" unless the
+		// plan uses it.
+		// Field by field: the trace is zeroed memory, and single pointer
+		// writes are cheaper than copying whole structs while the GC marks.
 		tr.Keys = keys
-		tr.Status, tr.Reason = Unused, stockNone
-		pr.p.Candidates = append(pr.p.Candidates, ProblemCandidate{
-			Location: site.Location.ID, Stock: stockBuf[:nk:nk],
-			DistanceMeters: tr.DistanceMeters, Keys: keys, Priority: site.Priority, Cost: site.ShipmentCost,
-			Transfer: c.transfer && si != c.store,
-		})
+		tr.Status, tr.Reason.Code, tr.Reason.Rule = Unused, CodeNotNeeded, "solver"
+		j := len(pr.p.Candidates)
+		pr.p.Candidates = pr.p.Candidates[:j+1]
+		pc := &pr.p.Candidates[j] // reused memory: set every field
+		pc.Location, pc.Stock, pc.DistanceMeters, pc.Keys = site.Location.ID, stockBuf[:nk:nk], tr.DistanceMeters, keys
+		pc.Priority, pc.Cost, pc.Transfer = site.Priority, site.ShipmentCost, c.transfer && si != c.store
 		pr.traceOf = append(pr.traceOf, ti)
 		stockBuf = stockBuf[nk:]
-		keyBuf = keyBuf[len(s.Rankers):]
 		row[si] = len(pr.p.Candidates)
 	}
 	b.traceOf = pr.traceOf
 	b.cands = pr.p.Candidates
 	pr.short = make([]int64, len(c.skus))
-	notNeeded := Reason{Code: CodeNotNeeded, Rule: "solver"}
-	flat := b.hold[:0]
+	flat, flatQty := b.hold[:0], b.holdQty[:0]
 	starts := fillInt(&b.starts, len(c.skus)+1, 0)
-	for k, sku := range c.skus {
+	for k := range c.skus {
 		starts[k] = len(flat)
-		for _, h := range n.holders[sku] {
+		for _, h := range skuHold[k] {
 			if j := row[h.site]; j > 0 {
-				pr.p.Candidates[j-1].Stock[k] = h.qty
+				stockRows[(j-1)*nk+k] = h.qty
 				pr.short[k] += h.qty
-				pr.traces[pr.traceOf[j-1]].Reason = notNeeded
 				flat = append(flat, j-1)
+				flatQty = append(flatQty, h.qty)
 			}
 		}
 	}
 	starts[len(c.skus)] = len(flat)
-	b.hold = flat
+	b.hold, b.holdQty = flat, flatQty
 	if cap(b.byItem) < len(c.skus) {
 		b.byItem = make([][]int, len(c.skus))
+		b.byItemQty = make([][]int64, len(c.skus))
 	}
 	pr.p.byItem = b.byItem[:len(c.skus)]
+	pr.p.byItemQty = b.byItemQty[:len(c.skus)]
 	for k := range c.skus {
 		pr.p.byItem[k] = flat[starts[k]:starts[k+1]:starts[k+1]]
+		pr.p.byItemQty[k] = flatQty[starts[k]:starts[k+1]:starts[k+1]]
 	}
 	pr.p.prepare()
 	return pr
+}
+
+// runFilters runs the strategy's filters on site si in order and reports
+// whether all accept; otherwise it stores the first rejection's reason in
+// *why. Built-in filters are decided inline; a rejection, and every
+// plug-in filter, goes through checkFilter for its reason.
+func (s *strategy) runFilters(ctx *Context, si int, site *Site, relax bool, why *Reason) bool {
+	for i := range s.filters {
+		st := &s.filters[i]
+		if relax && st.soft {
+			continue
+		}
+		var ok bool
+		switch st.kind {
+		case filterCapability:
+			ok = ctx.capable(si)
+		case filterSafety:
+			ok = ctx.useful[si] > 0 || ctx.heldAt(si) == 0
+		case filterStock:
+			ok = ctx.useful[si] > 0
+		case filterCapacity:
+			ok = !ctx.net.hot[si].full
+		case filterRadius:
+			ok = ctx.dist[si] <= st.radius
+		case filterType:
+			ok = slices.Contains(st.types, site.Location.Type)
+		}
+		if ok {
+			continue
+		}
+		if st.kind >= filterCapability {
+			// A built-in rejects: its Check gives the reason (and cannot
+			// panic).
+			if v := st.builtinCheck(ctx, site); !v.Pass {
+				*why = st.finish(v.Reason)
+				return false
+			}
+			continue
+		}
+		if r, pass := checkFilter(ctx, site, st); !pass {
+			*why = r
+			return false
+		}
+	}
+	return true
+}
+
+// builtinCheck is Check of a built-in filter, called directly.
+func (st *filterStep) builtinCheck(ctx *Context, site *Site) Verdict {
+	switch st.kind {
+	case filterCapability:
+		return CapabilityFilter{}.Check(ctx, site)
+	case filterSafety:
+		return SafetyStockFilter{}.Check(ctx, site)
+	case filterStock:
+		return StockFilter{}.Check(ctx, site)
+	case filterCapacity:
+		return CapacityFilter{}.Check(ctx, site)
+	case filterRadius:
+		return RadiusFilter{MaxMeters: st.radius}.Check(ctx, site)
+	case filterType:
+		return TypeFilter{Allow: st.types}.Check(ctx, site)
+	}
+	return st.f.Check(ctx, site)
+}
+
+// finish completes a rejection's reason: soft flag, default rule and code.
+func (st *filterStep) finish(r Reason) Reason {
+	r.Soft = st.soft
+	if r.Rule == "" {
+		r.Rule = st.f.Name()
+	}
+	if r.Code == "" {
+		r.Code = "filter.rejected"
+	}
+	return r
+}
+
+// checkFilter runs one filter through Check (after accepts, for a
+// filterFast one); a panic rejects the location with CodePluginPanic.
+func checkFilter(ctx *Context, s *Site, st *filterStep) (r Reason, ok bool) {
+	var name string
+	defer func() {
+		if v := recover(); v != nil {
+			r, ok = Reason{Code: CodePluginPanic, Rule: name}, false
+		}
+	}()
+	f := st.f
+	name = f.Name()
+	if st.kind == filterFast && f.(fastFilter).accepts(ctx, s) {
+		return Reason{}, true
+	}
+	if v := f.Check(ctx, s); !v.Pass {
+		return st.finish(v.Reason), false
+	}
+	return Reason{}, true
+}
+
+// rank fills keys from built-in rankers only (s.plugRank is false): they
+// cannot panic, and read the per-site values computed for the request.
+func (s *strategy) rank(ctx *Context, si int, site *Site, keys []int64) {
+	for i, k := range s.rankers {
+		var v int64
+		switch k {
+		case rankPriority:
+			v = site.Priority
+		case rankDistance:
+			v = ctx.dist[si]
+		case rankStock:
+			v = -ctx.useful[si]
+		case rankUtilisation:
+			v = UtilisationRanker{}.Rank(ctx, site)
+		case rankMarket:
+			v = MarketRanker{}.Rank(ctx, site)
+		}
+		keys[i] = v
+	}
 }
 
 // release returns the call's scratch buffers to the pool; nothing of the
@@ -491,44 +741,16 @@ func (pr *prepared) release() {
 		return
 	}
 	pr.p.pool = nil
-	clear(b.cands[:cap(b.cands)]) // drop references to the network
+	// b.cands is not cleared: the next call overwrites it, and clearing
+	// ~1,000 entries of three pointers each costs write barriers while the
+	// GC marks. The references it keeps (location ids, the last decision's
+	// keys) live at most until the pool drops idle buffers, two GC cycles.
 	b.cands = b.cands[:0]
+	clear(b.skuHold) // the network's holder lists
 	bufPool.Put(b)
 }
 
 var stockNone = Reason{Code: CodeStockNone, Rule: "stock"}
-
-func runFilters(ctx *Context, s *Site, fs []Filter, relax bool) (r Reason, ok bool) {
-	var name string
-	defer func() {
-		if v := recover(); v != nil {
-			r, ok = Reason{Code: CodePluginPanic, Rule: name}, false
-		}
-	}()
-	for _, f := range fs {
-		// Built-in filters answer "accept" without building a Verdict; a
-		// rejection goes through Check for its reason.
-		if ff, fast := f.(fastFilter); fast && ff.accepts(ctx, s) {
-			continue
-		}
-		soft := isSoft(f)
-		if relax && soft {
-			continue
-		}
-		name = f.Name()
-		if v := f.Check(ctx, s); !v.Pass {
-			v.Reason.Soft = soft
-			if v.Reason.Rule == "" {
-				v.Reason.Rule = name
-			}
-			if v.Reason.Code == "" {
-				v.Reason.Code = "filter.rejected"
-			}
-			return v.Reason, false
-		}
-	}
-	return Reason{}, true
-}
 
 func runRankers(ctx *Context, s *Site, rs []Ranker, keys []int64) (_ []int64, r Reason, ok bool) {
 	var name string
@@ -593,7 +815,7 @@ func check(p *Problem, as []Assignment) error {
 	return nil
 }
 
-func (e *Engine) attempt(n *Network, c *canonical, s *Strategy, relax bool) (Decision, error) {
+func (e *Engine) attempt(n *Network, c *canonical, s *strategy, relax bool) (Decision, error) {
 	pr := e.prepare(n, c, s, relax)
 	defer pr.release()
 	p := pr.p
@@ -623,6 +845,9 @@ func (e *Engine) attempt(n *Network, c *canonical, s *Strategy, relax bool) (Dec
 		if !slices.Equal(ru.Locations, d.Objective.Locations) {
 			d.RunnerUp = &ru
 		}
+	}
+	if len(sol.Assignments) > 0 {
+		d.Allocations = make([]Allocation, 0, len(sol.Assignments))
 	}
 	served := make([]int64, len(p.Lines))
 	units := map[int]int64{}
@@ -709,25 +934,39 @@ type fastFilter interface {
 
 // probBufs are per-call scratch buffers of a Problem and its solver,
 // reused across calls through bufPool. None of them is reachable from a
-// Decision.
+// Decision (cands may still point into the last one's Keys).
 type probBufs struct {
-	keys    []uint64
-	ints    []int
-	dist    []int64
-	useful  []int64
-	row     []int
-	traceOf []int
-	stock   []int64
-	cands   []ProblemCandidate
-	t       []int64   // solver rows
-	rows    [][]int64 // solver row headers
-	hold    []int     // per-SKU candidate lists, flat
-	starts  []int     // offsets into hold
-	byItem  [][]int   // views of hold
-	anyOf   []int
-	bucket  []int
-	held    []int64
-	holders [][]int // solver holder lists
+	keys      []uint64
+	keys2     []uint64 // radix sort scratch
+	ints      []int
+	dist      []int64
+	useful    []int64
+	row       []int
+	traceOf   []int
+	stock     []int64
+	cands     []ProblemCandidate
+	t         []int64 // solver rows; all zero unless tDirty
+	tDirty    bool
+	rows      [][]int64   // solver row headers
+	hold      []int       // per-SKU candidate lists, flat
+	holdQty   []int64     // their stock, parallel to hold
+	skuHold   [][]holding // Network.holders of the ordered SKUs
+	starts    []int       // offsets into hold
+	byItem    [][]int     // views of hold
+	byItemQty [][]int64   // views of holdQty
+	anyOf     []int
+	bucket    []int
+	bucketV   []int64
+	cnt       []int
+	hflat     []int     // sparse holder lists, flat
+	hval      []int64   // their t values
+	hviews    [][]int   // views of hflat
+	vviews    [][]int64 // views of hval
+	held      []int64
+	holders   [][]int // solver holder lists
+	relev     []int
+	full      []uint64 // solver item masks, per candidate
+	zero      []uint64
 }
 
 var bufPool = sync.Pool{New: func() any { return new(probBufs) }}
@@ -747,6 +986,16 @@ func fill64(b *[]int64, n int, v int64) []int64 {
 			s[i] = v
 		}
 	}
+	return s
+}
+
+// fillU64 returns (*b)[:n] cleared, growing *b when needed.
+func fillU64(b *[]uint64, n int) []uint64 {
+	if cap(*b) < n {
+		*b = make([]uint64, n)
+	}
+	s := (*b)[:n]
+	clear(s)
 	return s
 }
 

@@ -47,9 +47,9 @@ func (e *Engine) Evaluate(ctx context.Context, n *Network, r Request, plan []All
 	if err := ctx.Err(); err != nil {
 		return Evaluation{}, err
 	}
-	var s *Strategy
+	var s *strategy
 	for i := range e.strategies {
-		if matches(&e.strategies[i], c.req) {
+		if matches(&e.strategies[i].Strategy, c.req) {
 			s = &e.strategies[i]
 			break
 		}

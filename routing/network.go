@@ -61,6 +61,9 @@ type Network struct {
 	byID    map[omnikit.LocationID]int
 	holders map[omnikit.SKU][]holding // sorted by site index, qty > 0
 	cosLat  []float64                 // per site, math.Cos of the latitude in radians
+	half    []halfAngles              // per site, for the fast distance path
+	hot     []siteHot                 // per site, what built-in filters read
+	all     []int                     // 0..len(sites)-1, the default scope; read only
 	// held holds the units per SKU before safety stock for sites whose
 	// safety stock empties the SKU (for SafetyStockFilter).
 	held map[omnikit.SKU][]holding
@@ -147,8 +150,17 @@ func NewNetwork(sites []Site) (*Network, error) {
 		}
 	}
 	n.cosLat = make([]float64, len(n.sites))
+	n.half = make([]halfAngles, len(n.sites))
+	n.hot = make([]siteHot, len(n.sites))
+	n.all = make([]int, len(n.sites))
 	for i := range n.sites {
-		n.cosLat[i] = math.Cos(n.sites[i].Location.Geo.Lat * (math.Pi / 180))
+		g := n.sites[i].Location.Geo
+		n.cosLat[i] = math.Cos(g.Lat * (math.Pi / 180))
+		n.half[i] = newHalfAngles(g)
+		s := &n.sites[i]
+		n.hot[i] = siteHot{store: s.Location.Type == inventory.TypeStore, caps: s.Location.Capabilities,
+			full: s.Capacity != 0 && s.Workload >= s.Capacity}
+		n.all[i] = i
 	}
 	return n, nil
 }
@@ -185,6 +197,111 @@ func (s *Site) available(sku omnikit.SKU) int64 {
 
 func validGeo(p omnikit.GeoPoint) bool {
 	return p.Validate() == nil && !math.IsNaN(p.Lat)
+}
+
+// siteHot is the part of a Site that CapabilityFilter and CapacityFilter
+// read, packed so that the per-location loop of a call touches a few bytes
+// per site instead of the whole Site.
+type siteHot struct {
+	store bool // Location.Type == TypeStore
+	caps  inventory.Capabilities
+	full  bool // Capacity != 0 && Workload >= Capacity
+}
+
+// halfAngles holds the sines and cosines of half a point's latitude and
+// longitude (in radians), so that the haversine terms sin(dLat/2) and
+// sin(dLng/2) between two points need no trigonometric call.
+type halfAngles struct{ sLat, cLat, sLng, cLng float64 }
+
+func newHalfAngles(p omnikit.GeoPoint) halfAngles {
+	const half = math.Pi / 360
+	sLat, cLat := math.Sincos(p.Lat * half)
+	sLng, cLng := math.Sincos(p.Lng * half)
+	return halfAngles{sLat, cLat, sLng, cLng}
+}
+
+// fastDistGuard is how close to a rounding boundary (a half metre) the
+// fast distance may fall before the exact expression is evaluated instead.
+// The fast and the exact values differ by far less (below 1e-7 m for
+// arguments up to fastAsinMax, see fastMeters), so outside this band both
+// round to the same whole metre.
+const fastDistGuard = 1e-4
+
+// fastAsinMax bounds the argument of the series in fastMeters: sqrt(h) <=
+// 0.1 is a great-circle distance up to about 1,275 km.
+const fastAsinMax = 0.1
+
+// fastMeters returns the distance in metres from site i to a destination
+// with half angles d and latitude cosine cosDest, without rounding, and
+// false when the fast path does not apply (distance too large).
+//
+// sin(dLat/2) is expanded as sin(a/2)cos(b/2) - cos(a/2)sin(b/2) from
+// precomputed values (absolute error below 1e-15), and asin is its Taylor
+// series up to x^13 (for x <= 0.1 the remainder is below c_7 x^15 / (1 -
+// x^2) < 1.5e-17 rad, 2e-10 m). With D = 2R asin(sqrt(h)), dD/d(sin) <=
+// 2R/sqrt(1-h), so the result is within about 2 * 6.4e6 m * 4e-15 ~ 5e-8
+// m of the exact expression.
+func (n *Network) fastMeters(i int, d *halfAngles, cosDest float64) (float64, bool) {
+	s := &n.half[i]
+	sLat := d.sLat*s.cLat - d.cLat*s.sLat
+	sLng := d.sLng*s.cLng - d.cLng*s.sLng
+	h := sLat*sLat + n.cosLat[i]*cosDest*sLng*sLng
+	if !(h <= fastAsinMax*fastAsinMax) {
+		return 0, false
+	}
+	// asin x = x * sum c_k x^(2k), c_k = (2k)! / (4^k (k!)^2 (2k+1)),
+	// evaluated in z = x^2 = h with a short dependency chain.
+	z := h
+	z2 := z * z
+	p := (1.0 + z*(1.0/6)) + z2*((3.0/40+z*(5.0/112))+z2*((35.0/1152+z*(63.0/2816))+z2*(231.0/13312)))
+	return 2 * omnikit.EarthRadiusKm * 1000 * math.Sqrt(h) * p, true
+}
+
+// roundFast rounds m (0 <= m < 2^53) to the nearest integer when it is
+// farther than fastDistGuard from a half; ok is false otherwise.
+func roundFast(m float64) (int64, bool) {
+	k := int64(m) // truncation is floor for m >= 0
+	switch f := m - float64(k); {
+	case f < 0.5-fastDistGuard:
+		return k, true
+	case f > 0.5+fastDistGuard:
+		return k + 1, true
+	}
+	return 0, false
+}
+
+// distMetersFast is distMeters through fastMeters, falling back to the
+// exact expression near a rounding boundary or for long distances, so
+// that the result is always identical to distMeters.
+func (n *Network) distMetersFast(i int, dest omnikit.GeoPoint, d *halfAngles, cosDest float64) int64 {
+	if m, ok := n.fastMeters(i, d, cosDest); ok {
+		if k, ok := roundFast(m); ok {
+			return k
+		}
+	}
+	return n.distMeters(i, dest, cosDest)
+}
+
+// distancesFast sets dist[i] = distMetersFast(i, ...) for every i in
+// scope: the same computation in one loop without calls.
+func (n *Network) distancesFast(scope []int, dist []int64, dest omnikit.GeoPoint, d *halfAngles, cosDest float64) {
+	half, cosLat := n.half, n.cosLat
+	for _, i := range scope {
+		s := &half[i]
+		sLat := d.sLat*s.cLat - d.cLat*s.sLat
+		sLng := d.sLng*s.cLng - d.cLng*s.sLng
+		h := sLat*sLat + cosLat[i]*cosDest*sLng*sLng
+		if h <= fastAsinMax*fastAsinMax {
+			z := h
+			z2 := z * z
+			p := (1.0 + z*(1.0/6)) + z2*((3.0/40+z*(5.0/112))+z2*((35.0/1152+z*(63.0/2816))+z2*(231.0/13312)))
+			if k, ok := roundFast(2 * omnikit.EarthRadiusKm * 1000 * math.Sqrt(h) * p); ok {
+				dist[i] = k
+				continue
+			}
+		}
+		dist[i] = n.distMeters(i, dest, cosDest)
+	}
 }
 
 // distMeters is GeoPoint.DistanceMeters from site i to dest, with the

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"math/bits"
 	"slices"
 
 	"github.com/omnikit/omnikit"
@@ -65,6 +66,8 @@ type Problem struct {
 
 	pool   *probBufs // engine-owned buffers, returned after the call
 	byItem [][]int   // per SKU, candidates with stock of it, by index; nil if unknown
+	// byItemQty is parallel to byItem: the candidate's stock of the SKU.
+	byItemQty [][]int64
 
 	pref []int // candidate indexes in preference order
 	rank []int // position of each candidate in pref
@@ -125,40 +128,47 @@ func (p *Problem) prepare() {
 	// Sort packed keys (transfer, cost, distance, index) as plain integers
 	// when they fit, and fall back to the full comparison only within runs
 	// of equal (transfer, cost, distance): same order as candCmp.
-	var keys []uint64
+	var keys, scratch []uint64
 	var tmp []int
 	if p.pool != nil {
-		keys, tmp = p.pool.keys[:0], p.pool.ints[:0]
+		keys, scratch, tmp = p.pool.keys[:0], p.pool.keys2, p.pool.ints[:0]
 	}
+	// Keys are (transfer, distance, index) with the index in the low sh
+	// bits.
+	sh := uint(bits.Len(uint(n)))
 	packed := n < 1<<20
 	for i := range p.Candidates {
 		c := &p.Candidates[i]
-		if c.Cost != 0 || c.DistanceMeters < 0 || c.DistanceMeters >= 1<<42 {
+		if c.Cost != 0 || c.DistanceMeters < 0 || c.DistanceMeters >= 1<<(62-sh) {
 			packed = false
 			break
 		}
 	}
 	p.pref = slices.Grow(tmp, 2*n)[:n]
+	if p.pool != nil {
+		p.pool.ints = p.pref[:0]
+	}
 	p.rank = p.pref[n : 2*n : 2*n]
 	p.pref = p.pref[:n:n]
 	if packed {
 		for i := range p.Candidates {
 			c := &p.Candidates[i]
-			k := uint64(c.DistanceMeters)<<20 | uint64(i)
+			k := uint64(c.DistanceMeters)<<sh | uint64(i)
 			if c.Transfer {
 				k |= 1 << 63
 			}
 			keys = append(keys, k)
 		}
-		slices.Sort(keys)
-		for r, k := range keys {
-			p.pref[r] = int(k & (1<<20 - 1))
+		scratch = slices.Grow(scratch[:0], n)[:n]
+		sorted := radixSort(keys, scratch)
+		for r, k := range sorted {
+			p.pref[r] = int(k & (1<<sh - 1))
 		}
 		// Runs of equal (transfer, distance) are ordered by index so far;
 		// order them by the full comparison.
 		for a := 0; a < n; {
 			b := a + 1
-			for b < n && keys[b]>>20 == keys[a]>>20 {
+			for b < n && sorted[b]>>sh == sorted[a]>>sh {
 				b++
 			}
 			if b-a > 1 {
@@ -167,7 +177,7 @@ func (p *Problem) prepare() {
 			a = b
 		}
 		if p.pool != nil {
-			p.pool.keys = keys
+			p.pool.keys, p.pool.keys2 = keys, scratch
 		}
 	} else {
 		for i := range p.pref {
@@ -178,6 +188,47 @@ func (p *Problem) prepare() {
 	for r, c := range p.pref {
 		p.rank[c] = r
 	}
+}
+
+// radixSort sorts keys in increasing order by least-significant-digit
+// radix sort on bytes, skipping the bytes that are the same in every key;
+// scratch has the length of keys. It returns the sorted slice, which is
+// keys or scratch. For distinct keys the order is the one slices.Sort
+// gives.
+func radixSort(keys, scratch []uint64) []uint64 {
+	if len(keys) < 2 {
+		return keys
+	}
+	var or uint64
+	for _, k := range keys {
+		or |= k
+	}
+	nd := (bits.Len64(or) + 7) / 8 // bytes above are 0 in every key
+	var count [8][256]uint32
+	for _, k := range keys {
+		for d := range nd {
+			count[d][byte(k>>(8*d))]++
+		}
+	}
+	src, dst := keys, scratch
+	for d := range nd {
+		c := &count[d]
+		if int(c[byte(src[0]>>(8*d))]) == len(src) {
+			continue // every key has this byte
+		}
+		var sum uint32
+		for i, v := range c {
+			c[i] = sum
+			sum += v
+		}
+		for _, k := range src {
+			b := byte(k >> (8 * d))
+			dst[c[b]] = k
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	return src
 }
 
 func (p *Problem) candCmp(a, b int) int {

@@ -125,9 +125,9 @@ type canonical struct {
 	req      *Request
 	lines    []Line // sorted by ID
 	skus     []omnikit.SKU
-	lineSKU  []int // index into skus per line
-	scope    []int // site indexes in scope, sorted
-	exclude  map[int]Reason
+	lineSKU  []int          // index into skus per line
+	scope    []int          // site indexes in scope, sorted; may be Network.all: never modify
+	exclude  map[int]Reason // nil when nothing is excluded
 	outScope bool
 	store    int // pickup or selling store site index, -1 for Ship
 	transfer bool
@@ -137,7 +137,7 @@ func (r *Request) canonicalize(n *Network) (*canonical, error) {
 	if len(r.Lines) == 0 {
 		return nil, &RequestError{Field: "Lines", Reason: "no lines"}
 	}
-	c := &canonical{req: r, lines: make([]Line, len(r.Lines)), exclude: map[int]Reason{}, store: -1}
+	c := &canonical{req: r, lines: make([]Line, len(r.Lines)), store: -1}
 	if !r.ReadyBy.IsZero() && r.Now.IsZero() {
 		return nil, &RequestError{Field: "ReadyBy", Reason: "a ready-by time needs Now"}
 	}
@@ -145,12 +145,11 @@ func (r *Request) canonicalize(n *Network) (*canonical, error) {
 		if l.ID == "" {
 			l.ID = fmt.Sprintf("L%d", i+1)
 		}
-		f := fmt.Sprintf("Lines[%d]", i)
 		if l.Qty <= 0 {
-			return nil, &RequestError{Field: f + ".Qty", Reason: fmt.Sprintf("quantity %d is not positive", l.Qty)}
+			return nil, &RequestError{Field: fmt.Sprintf("Lines[%d].Qty", i), Reason: fmt.Sprintf("quantity %d is not positive", l.Qty)}
 		}
 		if err := l.SKU.Validate(); err != nil {
-			return nil, &RequestError{Field: f + ".SKU", Reason: err.Error()}
+			return nil, &RequestError{Field: fmt.Sprintf("Lines[%d].SKU", i), Reason: err.Error()}
 		}
 		c.lines[i] = l
 	}
@@ -209,10 +208,10 @@ func (r *Request) canonicalize(n *Network) (*canonical, error) {
 		slices.Sort(c.scope)
 		c.scope = slices.Compact(c.scope)
 	default:
-		c.scope = make([]int, len(n.sites))
-		for i := range c.scope {
-			c.scope[i] = i
-		}
+		c.scope = n.all // shared and read only
+	}
+	if len(r.Exclude)+len(r.Rejections) > 0 {
+		c.exclude = map[int]Reason{}
 	}
 	for _, id := range r.Exclude {
 		if j, ok := n.byID[id]; ok {

@@ -120,6 +120,7 @@ type Context struct {
 	fastDist bool    // dest is valid and distances use the network's cosines
 	pool     *probBufs
 	dest     omnikit.GeoPoint
+	destHalf halfAngles // dest's half angles, when fastDist
 }
 
 func (c *Context) siteIndex(s *Site) int {
@@ -164,15 +165,20 @@ func (c *Context) DistanceMeters(s *Site) int64 {
 	}
 	if i := c.siteIndex(s); i >= 0 && c.dist != nil {
 		if c.dist[i] < 0 {
-			if c.fastDist && dest == c.dest {
-				c.dist[i] = c.net.distMeters(i, dest, c.cosDest)
-			} else {
-				c.dist[i] = c.net.sites[i].Location.Geo.DistanceMeters(dest)
-			}
+			c.dist[i] = c.siteDist(i, dest)
 		}
 		return c.dist[i]
 	}
 	return s.Location.Geo.DistanceMeters(dest)
+}
+
+// siteDist is the distance from site i to dest (not zero), identical to
+// GeoPoint.DistanceMeters.
+func (c *Context) siteDist(i int, dest omnikit.GeoPoint) int64 {
+	if c.fastDist && dest == c.dest {
+		return c.net.distMetersFast(i, dest, &c.destHalf, c.cosDest)
+	}
+	return c.net.sites[i].Location.Geo.DistanceMeters(dest)
 }
 
 // transferring reports whether the request is click & collect with
@@ -285,6 +291,24 @@ func (CapabilityFilter) Check(c *Context, s *Site) Verdict {
 	return Reject(Reason{Code: CodeCapabilityMiss, Rule: "capability", Measured: int64(s.Location.Capabilities), Limit: int64(need)})
 }
 
+// capable is CapabilityFilter.accepts for the network's site i.
+func (c *Context) capable(i int) bool {
+	h := &c.net.hot[i]
+	switch c.Request.Delivery.Method {
+	case Ship:
+		if h.store {
+			return h.caps.Has(inventory.CanShipFromStore)
+		}
+		return h.caps.Has(inventory.CanShip)
+	case Pickup:
+		if c.transfer && i != c.store {
+			h = &c.net.hot[c.store] // a transfer source: the pickup store counts
+		}
+		return h.caps.Has(inventory.CanPickup)
+	}
+	return true
+}
+
 // capNeed returns the site whose capabilities count and the capability
 // needed.
 func capNeed(c *Context, s *Site) (*Site, inventory.Capabilities) {
@@ -355,19 +379,7 @@ func (SafetyStockFilter) Check(c *Context, s *Site) Verdict {
 // safety stock holds back, for a site with no promisable ordered unit.
 func (c *Context) heldBack(s *Site) int64 {
 	if i := c.siteIndex(s); i >= 0 && c.net != nil {
-		if c.held == nil {
-			if c.pool != nil {
-				c.held = fill64(&c.pool.held, len(c.net.sites), 0)
-			} else {
-				c.held = make([]int64, len(c.net.sites))
-			}
-			for _, sku := range c.SKUs {
-				for _, h := range c.net.held[sku] {
-					c.held[h.site] += h.qty
-				}
-			}
-		}
-		return c.held[i]
+		return c.heldAt(i)
 	}
 	var u int64
 	for _, k := range c.SKUs {
@@ -376,6 +388,26 @@ func (c *Context) heldBack(s *Site) int64 {
 		}
 	}
 	return u
+}
+
+// heldAt is heldBack for the network's site i.
+func (c *Context) heldAt(i int) int64 {
+	if c.held == nil {
+		if len(c.net.held) == 0 {
+			return 0 // no safety stock empties any SKU anywhere
+		}
+		if c.pool != nil {
+			c.held = fill64(&c.pool.held, len(c.net.sites), 0)
+		} else {
+			c.held = make([]int64, len(c.net.sites))
+		}
+		for _, sku := range c.SKUs {
+			for _, h := range c.net.held[sku] {
+				c.held[h.site] += h.qty
+			}
+		}
+	}
+	return c.held[i]
 }
 
 // CapacityFilter rejects a location whose workload has reached its capacity

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"math/bits"
 	"slices"
 )
 
@@ -49,6 +50,14 @@ type tsolve struct {
 	bestObj *setObj
 	second  []int
 	sndObj  *setObj
+	// With at most 64 items and line splitting, per relevant candidate:
+	// nz has bit i when t[c][i] > 0, full when t[c][i] >= items[i]; empty
+	// has the items no location holds (items[i] == 0). They only speed up
+	// the pair tier; nil otherwise.
+	nz, full []uint64
+	empty    uint64
+	all      uint64 // one bit per item
+	sparse   bool   // rows built from p.byItem (see cleanRows)
 }
 
 type setObj struct {
@@ -93,7 +102,23 @@ func (Tiered) Solve(p *Problem) Solution {
 	if s.second != nil {
 		sol.RunnerUp = s.second
 	}
+	s.cleanRows()
 	return sol
+}
+
+// cleanRows zeroes the entries of the pooled row buffer that the sparse
+// build set, so that the next call need not clear it all.
+func (s *tsolve) cleanRows() {
+	b := s.p.pool
+	if b == nil || !s.sparse {
+		return
+	}
+	for i, hs := range s.p.byItem {
+		for _, c := range hs {
+			s.t[c][i] = 0
+		}
+	}
+	b.tDirty = false
 }
 
 func newTsolve(p *Problem) *tsolve {
@@ -122,7 +147,16 @@ func newTsolve(p *Problem) *tsolve {
 			b.rows = make([][]int64, n)
 		}
 		s.t = b.rows[:n]
-		buf = fill64(&b.t, n*ni, 0)
+		// b.t is all zero unless a call did not finish cleanRows (dense
+		// build, or a panic): then clear it all.
+		if cap(b.t) < n*ni {
+			b.t, b.tDirty = make([]int64, n*ni), false
+		}
+		if b.tDirty {
+			clear(b.t[:cap(b.t)])
+		}
+		buf = b.t[:n*ni]
+		b.tDirty = true
 		for len(b.holders) < ni {
 			b.holders = append(b.holders, nil)
 		}
@@ -130,55 +164,81 @@ func newTsolve(p *Problem) *tsolve {
 		for i := range s.holders {
 			s.holders[i] = s.holders[i][:0]
 		}
+		s.relev = slices.Grow(b.relev[:0], n)
 	} else {
 		s.t = make([][]int64, n)
 		s.holders = make([][]int, ni)
 		buf = make([]int64, n*ni)
 	}
 	sum := make([]int64, ni)
-	clear(s.t)
-	sparse := s.split && p.byItem != nil && len(p.byItem) == ni && p.pool != nil
+	var vals [][]int64 // sparse only: per item, t of each holder
+	// Every row of s.t is set below (p.pref holds every candidate).
+	sparse := s.split && p.byItem != nil && len(p.byItem) == ni && len(p.byItemQty) == ni && p.pool != nil
+	s.sparse = sparse
 	if sparse {
 		// Sparse: visit only the (candidate, SKU) pairs with stock.
 		for _, c := range p.pref {
 			s.t[c] = buf[:ni:ni]
 			buf = buf[ni:]
 		}
-		// Bucket the (rank, item) pairs by rank, then read them in rank
-		// order: holders come out in preference order in linear time.
-		start := fillInt(&p.pool.anyOf, n+1, 0)
+		// Bucket the (rank, item, t) triples by rank, then read them in
+		// rank order: holders come out in preference order in linear time,
+		// into one flat buffer cut per item (with their t values alongside,
+		// so that the sort below reads them in sequence).
+		b := p.pool
+		start := fillInt(&b.anyOf, n+1, 0)
+		cnt := fillInt(&b.cnt, ni, 0)
 		total := 0
 		for i, hs := range p.byItem {
-			for _, c := range hs {
-				v := min(p.Candidates[c].Stock[i], s.items[i])
+			qty, g := p.byItemQty[i], s.items[i]
+			for j, c := range hs {
+				v := min(qty[j], g)
 				if v <= 0 {
 					continue
 				}
 				s.t[c][i] = v
 				sum[i] += v
 				start[p.rank[c]+1]++
-				total++
+				cnt[i]++
 			}
+			total += cnt[i]
 		}
 		for r := 1; r <= n; r++ {
 			start[r] += start[r-1]
 		}
-		at := fillInt(&p.pool.bucket, total, 0)
+		at := fillInt(&b.bucket, total, 0)
+		atv := fill64(&b.bucketV, total, 0)
 		for i, hs := range p.byItem {
-			for _, c := range hs {
-				if s.t[c][i] > 0 {
+			qty, g := p.byItemQty[i], s.items[i]
+			for j, c := range hs {
+				if v := min(qty[j], g); v > 0 {
 					r := p.rank[c]
-					at[start[r]] = i
+					at[start[r]], atv[start[r]] = i, v
 					start[r]++
 				}
 			}
+		}
+		hf, hv := fillInt(&b.hflat, total, 0), fill64(&b.hval, total, 0)
+		if cap(b.hviews) < ni {
+			b.hviews = make([][]int, ni)
+			b.vviews = make([][]int64, ni)
+		}
+		s.holders, vals = b.hviews[:ni], b.vviews[:ni]
+		pos := cnt // reused: next free slot per item
+		off := 0
+		for i := range ni {
+			s.holders[i] = hf[off : off+cnt[i] : off+cnt[i]]
+			vals[i] = hv[off : off+cnt[i] : off+cnt[i]]
+			pos[i], off = off, off+cnt[i]
 		}
 		// start[r] now ends rank r's bucket; rank r begins at start[r-1].
 		lo := 0
 		for r, c := range p.pref {
 			hi := start[r]
-			for _, i := range at[lo:hi] {
-				s.holders[i] = append(s.holders[i], c)
+			for k := lo; k < hi; k++ {
+				i := at[k]
+				hf[pos[i]], hv[pos[i]] = c, atv[k]
+				pos[i]++
 			}
 			if hi > lo {
 				s.relev = append(s.relev, c)
@@ -214,15 +274,33 @@ func newTsolve(p *Problem) *tsolve {
 	}
 	var count []int
 	var tmp []int
+	var tv []int64
+	masks := s.split && ni <= 64
+	if masks {
+		s.initMasks()
+	}
 	for i := range ni {
 		s.items[i] = min(s.items[i], sum[i])
 		// Holders were appended in preference order: a stable sort by t
 		// descending gives (t desc, preference). t is at most the item's
 		// demand, usually small, so a counting sort does it in linear time.
 		h := s.holders[i]
+		var hv []int64 // t of each holder, in h's order
+		if vals != nil {
+			hv = vals[i]
+		} else {
+			tv = slices.Grow(tv[:0], len(h))[:len(h)]
+			for k, c := range h {
+				tv[k] = s.t[c][i]
+			}
+			hv = tv
+		}
+		if masks {
+			s.itemMasks(i, h, hv)
+		}
 		var top int64
-		for _, c := range h {
-			top = max(top, s.t[c][i])
+		for _, v := range hv {
+			top = max(top, v)
 		}
 		if top > 256 || len(h) < 16 {
 			slices.SortStableFunc(h, func(a, b int) int { return cmpI(s.t[b][i], s.t[a][i]) })
@@ -230,19 +308,22 @@ func newTsolve(p *Problem) *tsolve {
 		}
 		count = slices.Grow(count[:0], int(top)+2)[:top+2]
 		clear(count)
-		for _, c := range h {
-			count[top-s.t[c][i]+1]++
+		for _, v := range hv {
+			count[top-v+1]++
 		}
 		for v := 1; v < len(count); v++ {
 			count[v] += count[v-1]
 		}
 		tmp = slices.Grow(tmp[:0], len(h))[:len(h)]
-		for _, c := range h {
-			k := top - s.t[c][i]
-			tmp[count[k]] = c
-			count[k]++
+		for k, c := range h {
+			x := top - hv[k]
+			tmp[count[x]] = c
+			count[x]++
 		}
 		copy(h, tmp)
+	}
+	if p.pool != nil {
+		p.pool.relev = s.relev
 	}
 	s.limit = len(s.relev)
 	if k := p.Policy.MaxShipments; k > 0 && k < s.limit {
@@ -260,6 +341,36 @@ func newTsolve(p *Problem) *tsolve {
 		s.relax = all == s.target
 	}
 	return s
+}
+
+// initMasks sizes and clears s.nz and s.full and sets s.all.
+func (s *tsolve) initMasks() {
+	n := len(s.p.Candidates)
+	if b := s.p.pool; b != nil {
+		s.nz, s.full = fillU64(&b.zero, n), fillU64(&b.full, n)
+	} else {
+		s.nz, s.full = make([]uint64, n), make([]uint64, n)
+	}
+	s.all = ^uint64(0)
+	if len(s.items) < 64 {
+		s.all = 1<<len(s.items) - 1
+	}
+}
+
+// itemMasks adds item i to the masks: h are its holders, hv their t, and
+// s.items[i] is final.
+func (s *tsolve) itemMasks(i int, h []int, hv []int64) {
+	bit := uint64(1) << i
+	g := s.items[i]
+	if g == 0 {
+		s.empty |= bit
+	}
+	for k, c := range h {
+		s.nz[c] |= bit
+		if hv[k] >= g {
+			s.full[c] |= bit
+		}
+	}
 }
 
 // cover returns the units the set can serve (exact).
@@ -304,6 +415,16 @@ func (s *tsolve) cover(set []int) int64 {
 // relaxedOK reports whether the set covers every item by the additive
 // relaxation (necessary for full coverage).
 func (s *tsolve) relaxedOK(set []int) bool {
+	if s.nz != nil {
+		// Necessary: every item is held by some location of the set.
+		var held uint64
+		for _, c := range set {
+			held |= s.nz[c]
+		}
+		if held|s.empty != s.all {
+			return false
+		}
+	}
 	for i, g := range s.items {
 		var h int64
 		for _, c := range set {
@@ -357,6 +478,9 @@ func (s *tsolve) run() Certificate {
 	// Tier 1: single locations.
 	for _, c := range s.relev {
 		s.nodes++
+		if s.full != nil && s.full[c]|s.empty != s.all {
+			continue // some item is not covered in full: not feasible alone
+		}
 		if s.feasible([]int{c}) {
 			s.offer([]int{c}, unf)
 		}
@@ -375,6 +499,7 @@ func (s *tsolve) run() Certificate {
 		// Tier 2: pairs.
 		star := s.fewest(s.items, nil)
 		r := make([]int64, len(s.items))
+		var part []int
 		for _, a := range s.holders[star] {
 			for i, g := range s.items {
 				r[i] = g - s.t[a][i]
@@ -386,17 +511,40 @@ func (s *tsolve) run() Certificate {
 				if sp < 0 {
 					continue
 				}
+				// With masks: b must cover in full every item a lacks
+				// (r[i] = items[i]), then the items a holds in part are
+				// compared one by one.
+				var lacks uint64
+				if s.full != nil {
+					lacks = s.all &^ s.nz[a] &^ s.empty
+					part = part[:0]
+					for m := s.nz[a] &^ s.full[a]; m != 0; m &= m - 1 {
+						part = append(part, bits.TrailingZeros64(m))
+					}
+				}
 				for _, b := range s.holders[sp] {
 					if b == a {
 						continue
 					}
 					s.nodes++
 					ok := true
+					if s.full != nil && lacks&^s.full[b] != 0 {
+						continue
+					}
 					tb := s.t[b]
-					for i, v := range r {
-						if v > tb[i] {
-							ok = false
-							break
+					if s.full != nil {
+						for _, i := range part {
+							if r[i] > tb[i] {
+								ok = false
+								break
+							}
+						}
+					} else {
+						for i, v := range r {
+							if v > tb[i] {
+								ok = false
+								break
+							}
 						}
 					}
 					if ok && s.feasible([]int{a, b}) {
@@ -620,7 +768,25 @@ func (s *tsolve) improve(set []int) []int {
 func (s *tsolve) branch(unf int64) bool {
 	// blocked marks chosen locations and excluded siblings.
 	blocked := make([]bool, len(s.p.Candidates))
-	var chosen []int
+	// free counts the holders of each item that are not blocked, so that
+	// the branching item is found without walking every holder list.
+	free := make([]int, len(s.items))
+	for i, h := range s.holders {
+		free[i] = len(h)
+	}
+	setBlocked := func(c int, b bool) {
+		blocked[c] = b
+		d := -1
+		if !b {
+			d = 1
+		}
+		for i, v := range s.t[c] {
+			if v > 0 { // c is a holder of i
+				free[i] += d
+			}
+		}
+	}
+	var chosen, tried []int // tried: a stack, each level's part on top
 	r := slices.Clone(s.items)
 	var dist, tr, cost int64
 	var dfs func() bool
@@ -648,7 +814,7 @@ func (s *tsolve) branch(unf int64) bool {
 		if b := s.bestObj; b != nil && k == b.size && (tr > b.tr || (tr == b.tr && (cost > b.cost || (cost == b.cost && dist > b.dist)))) {
 			return true
 		}
-		item := s.fewest(r, blocked)
+		item := fewestFree(r, free)
 		if item < 0 {
 			if s.cover(chosen) == s.target {
 				s.offer(chosen, unf)
@@ -661,13 +827,13 @@ func (s *tsolve) branch(unf int64) bool {
 				return true
 			}
 		}
-		var tried []int
+		base := len(tried)
 		complete := true
 		for _, c := range s.holders[item] {
 			if blocked[c] {
 				continue
 			}
-			blocked[c] = true
+			setBlocked(c, true)
 			tried = append(tried, c)
 			chosen = append(chosen, c)
 			dist += s.p.Candidates[c].DistanceMeters
@@ -693,12 +859,28 @@ func (s *tsolve) branch(unf int64) bool {
 				break
 			}
 		}
-		for _, c := range tried {
-			blocked[c] = false
+		for _, c := range tried[base:] {
+			setBlocked(c, false)
 		}
+		tried = tried[:base]
 		return complete
 	}
 	return dfs()
+}
+
+// fewestFree is fewest(r, blocked) given free, the number of unblocked
+// holders per item.
+func fewestFree(r []int64, free []int) int {
+	best, bh := -1, 0
+	for i, v := range r {
+		if v <= 0 {
+			continue
+		}
+		if h := free[i]; best < 0 || h < bh {
+			best, bh = i, h
+		}
+	}
+	return best
 }
 
 // unpacked returns a line item (no-split mode) whose SKU does not pack
