@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
@@ -39,7 +41,7 @@ func BenchmarkHotSKU(b *testing.B) {
 		_, err = l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "HOT", Qty: inventory.MaxQty}}})
 		must(b, err)
 		req := inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: "HOT", Location: "wh", Qty: 1}}}
-		hotLoop(b, func() error { _, err := l.Reserve(ctx, req); return err })
+		hotLoop(b, func(int64) error { _, err := l.Reserve(ctx, req); return err })
 	})
 	b.Run("naive", func(b *testing.B) {
 		ctx := context.Background()
@@ -53,33 +55,96 @@ func BenchmarkHotSKU(b *testing.B) {
 			"INSERT INTO "+q+".naive_stock VALUES ('HOT', 1000000000000)")
 		must(b, err)
 		var next atomic.Int64
-		hotLoop(b, func() error {
-			tx, err := pool.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(context.WithoutCancel(ctx))
-			var qty int64
-			if err := tx.QueryRow(ctx, "SELECT qty FROM "+q+".naive_stock WHERE sku = $1 FOR UPDATE", "HOT").Scan(&qty); err != nil {
-				return err
-			}
-			if qty < 1 {
-				return inventory.ErrInsufficientStock
-			}
-			if _, err := tx.Exec(ctx, "UPDATE "+q+".naive_stock SET qty = qty - 1 WHERE sku = $1", "HOT"); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+q+".naive_reservations (id, sku, qty) VALUES ($1, $2, 1)", next.Add(1), "HOT"); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
-		})
+		hotLoop(b, func(int64) error { return naiveReserve(ctx, pool, q, "HOT", next.Add(1)) })
 	})
 }
 
-// hotLoop runs op b.N times from hotCallers goroutines and reports
-// reservations per second.
-func hotLoop(b *testing.B, op func() error) {
+// manySKUs is the catalogue of BenchmarkManySKUs.
+const manySKUs = 10_000
+
+func manySKUName(i int64) omnikit.SKU { return omnikit.SKU(fmt.Sprintf("S%05d", i%manySKUs)) }
+
+// BenchmarkManySKUs: as BenchmarkHotSKU, 200 callers and a pool of 10,
+// but the reservations go to 10,000 SKUs in turn, so that concurrent
+// commands rarely share a SKU.
+func BenchmarkManySKUs(b *testing.B) {
+	testDSN(b)
+	b.Run("ledger", func(b *testing.B) {
+		ctx := context.Background()
+		s := newTestStore(b, nil)
+		l, err := inventory.New(ctx, s, nil)
+		must(b, err)
+		must(b, l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}))
+		must(b, l.DefineChannel(ctx, inventory.Channel{ID: "web", Pool: []omnikit.LocationID{"wh"}}))
+		receiveMany(b, l)
+		hotLoop(b, func(i int64) error {
+			_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: manySKUName(i), Location: "wh", Qty: 1}}})
+			return err
+		})
+	})
+	b.Run("naive", func(b *testing.B) {
+		ctx := context.Background()
+		schema := randomSchema()
+		dropSchema(b, schema)
+		pool := newPool(b, testDSN(b), 10)
+		b.Cleanup(pool.Close)
+		q := pgx.Identifier{schema}.Sanitize()
+		_, err := pool.Exec(ctx, "CREATE SCHEMA "+q+"; CREATE TABLE "+q+".naive_stock (sku text PRIMARY KEY, qty bigint NOT NULL CHECK (qty >= 0)); "+
+			"CREATE TABLE "+q+".naive_reservations (id bigint PRIMARY KEY, sku text NOT NULL, qty bigint NOT NULL); "+
+			"INSERT INTO "+q+".naive_stock SELECT 'S' || lpad(g::text, 5, '0'), 1000000000000 FROM generate_series(0, "+fmt.Sprint(manySKUs-1)+") g")
+		must(b, err)
+		var next atomic.Int64
+		hotLoop(b, func(i int64) error { return naiveReserve(ctx, pool, q, string(manySKUName(i)), next.Add(1)) })
+	})
+}
+
+// receiveMany defines the SKUs of BenchmarkManySKUs and receives plenty of
+// each at "wh".
+func receiveMany(b *testing.B, l *inventory.Ledger) {
+	ctx := context.Background()
+	skus := make([]omnikit.SKU, manySKUs)
+	for i := range skus {
+		skus[i] = manySKUName(int64(i))
+	}
+	must(b, l.DefineSKUs(ctx, skus...))
+	for lo := 0; lo < manySKUs; lo += 500 {
+		lines := make([]inventory.Line, 0, 500)
+		for _, sku := range skus[lo:min(lo+500, manySKUs)] {
+			lines = append(lines, inventory.Line{SKU: sku, Qty: inventory.MaxQty / 2})
+		}
+		_, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: lines})
+		must(b, err)
+	}
+}
+
+// naiveReserve is the baseline's reservation: one transaction, the stock
+// row locked with SELECT ... FOR UPDATE, decremented, a reservation row
+// inserted, committed.
+func naiveReserve(ctx context.Context, pool *pgxpool.Pool, q, sku string, id int64) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var qty int64
+	if err := tx.QueryRow(ctx, "SELECT qty FROM "+q+".naive_stock WHERE sku = $1 FOR UPDATE", sku).Scan(&qty); err != nil {
+		return err
+	}
+	if qty < 1 {
+		return inventory.ErrInsufficientStock
+	}
+	if _, err := tx.Exec(ctx, "UPDATE "+q+".naive_stock SET qty = qty - 1 WHERE sku = $1", sku); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO "+q+".naive_reservations (id, sku, qty) VALUES ($1, $2, 1)", id, sku); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// hotLoop runs op b.N times from hotCallers goroutines, each time with a
+// distinct index from 0 to b.N-1, and reports reservations per second.
+func hotLoop(b *testing.B, op func(i int64) error) {
 	var left atomic.Int64
 	left.Store(int64(b.N))
 	var wg sync.WaitGroup
@@ -89,8 +154,8 @@ func hotLoop(b *testing.B, op func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for left.Add(-1) >= 0 {
-				if err := op(); err != nil {
+			for i := left.Add(-1); i >= 0; i = left.Add(-1) {
+				if err := op(i); err != nil {
 					first.CompareAndSwap(nil, err)
 					return
 				}

@@ -20,6 +20,7 @@ func Example_migrations() {
 	// Output:
 	// 0001 inventory
 	// 0002 orders
+	// 0003 fillfactor
 }
 
 // Opening a ledger on PostgreSQL: one pool per process, Migrate at start,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -248,8 +249,8 @@ func (s *Inventory) lockPlan(keys []inventory.Account) (lockKeys []int64, pairs 
 			pairs[1] = append(pairs[1], string(a.Location))
 		}
 	}
-	sortInt64s(lockKeys)
-	lockKeys = compactInt64s(lockKeys)
+	slices.Sort(lockKeys) // a batch may lock hundreds
+	lockKeys = slices.Compact(lockKeys)
 	return lockKeys, pairs, skus
 }
 
@@ -262,27 +263,6 @@ func (s *Inventory) lockKey(sku string) int64 {
 		h *= 1099511628211
 	}
 	return int64(h)
-}
-
-func sortInt64s(a []int64) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
-}
-
-func compactInt64s(a []int64) []int64 {
-	if len(a) < 2 {
-		return a
-	}
-	out := a[:1]
-	for _, v := range a[1:] {
-		if v != out[len(out)-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // SQLSTATE codes the store acts on.

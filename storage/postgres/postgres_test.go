@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 
@@ -360,5 +361,21 @@ func TestPoolStarvation(t *testing.T) {
 	a, err := l.Availability(ctx, "SKU-1", "wh")
 	if err != nil || a.Reserved != callers {
 		t.Fatalf("reserved %d, %v; want %d", a.Reserved, err, callers)
+	}
+}
+
+// TestFillfactor: after Migrate the tables that every command updates in
+// place leave room on their pages (migration 0003).
+func TestFillfactor(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, nil)
+	for table, want := range map[string]string{"balances": "fillfactor=70", "channel_raws": "fillfactor=70", "ledger_head": "fillfactor=50"} {
+		var opts []string
+		if err := s.pool.QueryRow(ctx, "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = to_regclass($1)", s.qschema+"."+table).Scan(&opts); err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+		if !slices.Contains(opts, want) {
+			t.Errorf("%s: reloptions %v, want %s", table, opts, want)
+		}
 	}
 }

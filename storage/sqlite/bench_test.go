@@ -3,12 +3,14 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
 	"github.com/omnikit/omnikit/orders"
 	"github.com/omnikit/omnikit/storage/sqlite"
@@ -52,7 +54,7 @@ func BenchmarkHotSKU(b *testing.B) {
 				b.Fatal(err)
 			}
 			line := []inventory.LocatedLine{{SKU: "HOT", Location: "wh", Qty: 1}}
-			hotLoop(b, func() error {
+			hotLoop(b, func(int64) error {
 				_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: line})
 				return err
 			})
@@ -73,9 +75,70 @@ func BenchmarkHotSKU(b *testing.B) {
 				INSERT INTO naive_stock VALUES ('HOT', `+strconv.FormatInt(inventory.MaxQty, 10)+`)`); err != nil {
 				b.Fatal(err)
 			}
-			hotLoop(b, func() error { return naiveReserve(ctx, db, "HOT", 1) })
+			hotLoop(b, func(int64) error { return naiveReserve(ctx, db, "HOT", 1) })
 		})
 	}
+}
+
+// manySKUs is the catalogue of BenchmarkManySKUs.
+const manySKUs = 10_000
+
+func manySKUName(i int64) omnikit.SKU { return omnikit.SKU(fmt.Sprintf("S%05d", i%manySKUs)) }
+
+// BenchmarkManySKUs: as BenchmarkHotSKU (200 callers, synchronous NORMAL),
+// but the reservations go to 10,000 SKUs in turn, so that concurrent
+// commands rarely share a SKU.
+func BenchmarkManySKUs(b *testing.B) {
+	b.Run("ledger/normal", func(b *testing.B) {
+		ctx := context.Background()
+		s := openFile(b, filepath.Join(b.TempDir(), "many.db"), &sqlite.Options{Synchronous: sqlite.SynchronousNormal})
+		l, err := inventory.New(ctx, s, &inventory.Options{GroupCommit: inventory.GroupCommit{Concurrency: 1}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
+			b.Fatal(err)
+		}
+		skus := make([]omnikit.SKU, manySKUs)
+		for i := range skus {
+			skus[i] = manySKUName(int64(i))
+		}
+		if err := l.DefineSKUs(ctx, skus...); err != nil {
+			b.Fatal(err)
+		}
+		for lo := 0; lo < manySKUs; lo += 500 {
+			lines := make([]inventory.Line, 0, 500)
+			for _, sku := range skus[lo:min(lo+500, manySKUs)] {
+				lines = append(lines, inventory.Line{SKU: sku, Qty: inventory.MaxQty / 2})
+			}
+			if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: lines}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		hotLoop(b, func(i int64) error {
+			_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: manySKUName(i), Location: "wh", Qty: 1}}})
+			return err
+		})
+	})
+	b.Run("naive/normal", func(b *testing.B) {
+		ctx := context.Background()
+		path := filepath.Join(b.TempDir(), "many.db")
+		openFile(b, path, &sqlite.Options{Synchronous: sqlite.SynchronousNormal})
+		db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		db.SetMaxOpenConns(1)
+		if _, err := db.ExecContext(ctx, `
+			CREATE TABLE naive_stock (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL);
+			CREATE TABLE naive_reservations (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, qty INTEGER NOT NULL);
+			WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < `+strconv.Itoa(manySKUs-1)+`)
+			INSERT INTO naive_stock SELECT printf('S%05d', i), `+strconv.FormatInt(inventory.MaxQty, 10)+` FROM g`); err != nil {
+			b.Fatal(err)
+		}
+		hotLoop(b, func(i int64) error { return naiveReserve(ctx, db, string(manySKUName(i)), 1) })
+	})
 }
 
 func naiveReserve(ctx context.Context, db *sql.DB, sku string, q int64) error {
@@ -100,9 +163,9 @@ func naiveReserve(ctx context.Context, db *sql.DB, sku string, q int64) error {
 	return tx.Commit()
 }
 
-// hotLoop runs op b.N times from hotCallers goroutines and reports
-// reservations per second.
-func hotLoop(b *testing.B, op func() error) {
+// hotLoop runs op b.N times from hotCallers goroutines, each time with a
+// distinct index from 0 to b.N-1, and reports reservations per second.
+func hotLoop(b *testing.B, op func(i int64) error) {
 	b.ReportAllocs()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -112,8 +175,8 @@ func hotLoop(b *testing.B, op func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(b.N) {
-				if err := op(); err != nil {
+			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+				if err := op(i - 1); err != nil {
 					failed.CompareAndSwap(nil, err)
 					return
 				}
