@@ -182,7 +182,8 @@ func openSQLite(ctx context.Context, cfg config) (*stores, error) {
 	}
 	return &stores{
 		inv: db, orders: db.Orders(), desc: desc,
-		// SQLite has one writer: one batch at a time (see storage/sqlite).
+		// SQLite has one writer: one batch at a time (the default; see
+		// storage/sqlite), said here for the reader.
 		groupCommit: inventory.GroupCommit{Concurrency: 1},
 		close:       func() error { return errors.Join(db.Close(), removeDir()) },
 	}, nil

@@ -53,8 +53,10 @@
 // # Overlay and round trips
 //
 // The first round trip of Update is one pipelined batch: BEGIN, the locks,
-// and the loads of the keys' balances (every bucket at each key's SKU and
-// location), safety stocks and channel sums. fn's reads are served from
+// the loads of the keys' balances (every bucket at each key's SKU and
+// location), safety stocks and channel sums, each a probe of the primary
+// key per key (so that no cached plan can turn them into scans), and last
+// the lock of the ledger head (see Sequence numbers). fn's reads are served from
 // this overlay, which also holds fn's own writes; what was not preloaded
 // (a reservation or an idempotency record, whose ids fn only learns as it
 // runs) is one query by primary key, remembered for the rest of the
@@ -77,12 +79,20 @@
 // # Sequence numbers
 //
 // Entries are numbered from 1 without gaps in commit order by the single
-// ledger_head row. The first Append of a transaction locks it (UPDATE ...
-// RETURNING seq) and later Appends number locally, because Append must
-// return e.Seq at once (the ledger keeps it in the idempotency record); the
-// new head is written with the commit. This serialises writers from their
-// first append to their commit, which group commit makes cheap: one
-// transaction appends for many commands. A rollback leaves no gap.
+// ledger_head row. A write that locks keys locks it at the end of its
+// first round trip, after the keys and the loads (other writes, at their
+// first Append), with UPDATE ... RETURNING seq; Appends then number
+// locally, because Append must return e.Seq at once (the ledger keeps it
+// in the idempotency record); the new head is written with the commit.
+// This serialises writers from then to their commit, which group commit
+// makes cheap: one transaction appends for many commands. It is also why
+// one group-commit lane (the default) beats several here: lanes only
+// split the callers into smaller batches that wait for the head in turn.
+// A rollback leaves no gap.
+//
+// balances, channel_raws and ledger_head are rewritten by every command;
+// they are created with free space on each page (fillfactor, migration
+// 0003) so that those updates stay heap-only and leave the indexes alone.
 //
 // # Orders
 //

@@ -7,9 +7,7 @@
 //	store, err := sqlite.Open(ctx, "inventory.db", nil)
 //	...
 //	defer store.Close()
-//	ledger, err := inventory.New(ctx, store, &inventory.Options{
-//		GroupCommit: inventory.GroupCommit{Concurrency: 1}, // one writer: one batch at a time
-//	})
+//	ledger, err := inventory.New(ctx, store, nil) // group commit: one batch at a time, as one writer wants
 //
 // # Connections and transactions
 //
@@ -110,7 +108,7 @@
 // Times must lie between the years 1678 and 2262 (int64 nanoseconds); a
 // write of another time is refused. Throughput is bounded by the single
 // writer: batching (the ledger's group commit) is what makes it fast, and
-// GroupCommit.Concurrency 1 suits it. Configuration written by one process
+// its default of one lane (GroupCommit.Concurrency 1) suits it. Configuration written by one process
 // is seen by another only after inventory.Ledger.Reload.
 //
 // # Errors
