@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"testing"
@@ -47,18 +48,8 @@ func TestDefaultIDsSortInCreationOrder(t *testing.T) {
 		a := rapid.Uint64().Draw(t, "a")
 		b := rapid.Uint64().Draw(t, "b")
 		ia, ib := string(appendCounter([]byte("res_x_"), a)), string(appendCounter([]byte("res_x_"), b))
-		if got, want := strings.Compare(ia, ib), cmpUint(a, b); got != want {
+		if got, want := strings.Compare(ia, ib), cmp.Compare(a, b); got != want {
 			t.Fatalf("compare(%q, %q) = %d, want %d", ia, ib, got, want)
 		}
 	})
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

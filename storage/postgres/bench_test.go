@@ -28,46 +28,22 @@ const hotCallers = 200
 // BenchmarkHotSKU: 200 concurrent callers and a pool of 10 connections
 // reserve 1 unit each of one hot SKU, through the ledger and, as the
 // baseline, with one plain SQL transaction per reservation.
-func BenchmarkHotSKU(b *testing.B) {
-	testDSN(b)
-	b.Run("ledger", func(b *testing.B) {
-		ctx := context.Background()
-		s := newTestStore(b, nil)
-		l, err := inventory.New(ctx, s, nil)
-		must(b, err)
-		must(b, l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}))
-		must(b, l.DefineChannel(ctx, inventory.Channel{ID: "web", Pool: []omnikit.LocationID{"wh"}}))
-		must(b, l.DefineSKUs(ctx, "HOT"))
-		_, err = l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "HOT", Qty: inventory.MaxQty}}})
-		must(b, err)
-		req := inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: "HOT", Location: "wh", Qty: 1}}}
-		hotLoop(b, func(int64) error { _, err := l.Reserve(ctx, req); return err })
-	})
-	b.Run("naive", func(b *testing.B) {
-		ctx := context.Background()
-		schema := randomSchema()
-		dropSchema(b, schema)
-		pool := newPool(b, testDSN(b), 10)
-		b.Cleanup(pool.Close)
-		q := pgx.Identifier{schema}.Sanitize()
-		_, err := pool.Exec(ctx, "CREATE SCHEMA "+q+"; CREATE TABLE "+q+".naive_stock (sku text PRIMARY KEY, qty bigint NOT NULL CHECK (qty >= 0)); "+
-			"CREATE TABLE "+q+".naive_reservations (id bigint PRIMARY KEY, sku text NOT NULL, qty bigint NOT NULL); "+
-			"INSERT INTO "+q+".naive_stock VALUES ('HOT', 1000000000000)")
-		must(b, err)
-		var next atomic.Int64
-		hotLoop(b, func(int64) error { return naiveReserve(ctx, pool, q, "HOT", next.Add(1)) })
-	})
-}
-
-// manySKUs is the catalogue of BenchmarkManySKUs.
-const manySKUs = 10_000
-
-func manySKUName(i int64) omnikit.SKU { return omnikit.SKU(fmt.Sprintf("S%05d", i%manySKUs)) }
+func BenchmarkHotSKU(b *testing.B) { benchReservations(b, []omnikit.SKU{"HOT"}) }
 
 // BenchmarkManySKUs: as BenchmarkHotSKU, 200 callers and a pool of 10,
 // but the reservations go to 10,000 SKUs in turn, so that concurrent
 // commands rarely share a SKU.
 func BenchmarkManySKUs(b *testing.B) {
+	skus := make([]omnikit.SKU, 10_000)
+	for i := range skus {
+		skus[i] = omnikit.SKU(fmt.Sprintf("S%05d", i))
+	}
+	benchReservations(b, skus)
+}
+
+// benchReservations runs the ledger and the naive baseline, each making
+// reservations of 1 unit of skus[i % len(skus)] from hotCallers callers.
+func benchReservations(b *testing.B, skus []omnikit.SKU) {
 	testDSN(b)
 	b.Run("ledger", func(b *testing.B) {
 		ctx := context.Background()
@@ -76,9 +52,17 @@ func BenchmarkManySKUs(b *testing.B) {
 		must(b, err)
 		must(b, l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}))
 		must(b, l.DefineChannel(ctx, inventory.Channel{ID: "web", Pool: []omnikit.LocationID{"wh"}}))
-		receiveMany(b, l)
+		must(b, l.DefineSKUs(ctx, skus...))
+		for lo := 0; lo < len(skus); lo += 500 {
+			var lines []inventory.Line
+			for _, sku := range skus[lo:min(lo+500, len(skus))] {
+				lines = append(lines, inventory.Line{SKU: sku, Qty: inventory.MaxQty / 2})
+			}
+			_, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: lines})
+			must(b, err)
+		}
 		hotLoop(b, func(i int64) error {
-			_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: manySKUName(i), Location: "wh", Qty: 1}}})
+			_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: skus[i%int64(len(skus))], Location: "wh", Qty: 1}}})
 			return err
 		})
 	})
@@ -90,31 +74,17 @@ func BenchmarkManySKUs(b *testing.B) {
 		b.Cleanup(pool.Close)
 		q := pgx.Identifier{schema}.Sanitize()
 		_, err := pool.Exec(ctx, "CREATE SCHEMA "+q+"; CREATE TABLE "+q+".naive_stock (sku text PRIMARY KEY, qty bigint NOT NULL CHECK (qty >= 0)); "+
-			"CREATE TABLE "+q+".naive_reservations (id bigint PRIMARY KEY, sku text NOT NULL, qty bigint NOT NULL); "+
-			"INSERT INTO "+q+".naive_stock SELECT 'S' || lpad(g::text, 5, '0'), 1000000000000 FROM generate_series(0, "+fmt.Sprint(manySKUs-1)+") g")
+			"CREATE TABLE "+q+".naive_reservations (id bigint PRIMARY KEY, sku text NOT NULL, qty bigint NOT NULL)")
+		must(b, err)
+		names := make([]string, len(skus))
+		for i, sku := range skus {
+			names[i] = string(sku)
+		}
+		_, err = pool.Exec(ctx, "INSERT INTO "+q+".naive_stock SELECT unnest($1::text[]), 1000000000000", names)
 		must(b, err)
 		var next atomic.Int64
-		hotLoop(b, func(i int64) error { return naiveReserve(ctx, pool, q, string(manySKUName(i)), next.Add(1)) })
+		hotLoop(b, func(i int64) error { return naiveReserve(ctx, pool, q, names[i%int64(len(names))], next.Add(1)) })
 	})
-}
-
-// receiveMany defines the SKUs of BenchmarkManySKUs and receives plenty of
-// each at "wh".
-func receiveMany(b *testing.B, l *inventory.Ledger) {
-	ctx := context.Background()
-	skus := make([]omnikit.SKU, manySKUs)
-	for i := range skus {
-		skus[i] = manySKUName(int64(i))
-	}
-	must(b, l.DefineSKUs(ctx, skus...))
-	for lo := 0; lo < manySKUs; lo += 500 {
-		lines := make([]inventory.Line, 0, 500)
-		for _, sku := range skus[lo:min(lo+500, manySKUs)] {
-			lines = append(lines, inventory.Line{SKU: sku, Qty: inventory.MaxQty / 2})
-		}
-		_, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: lines})
-		must(b, err)
-	}
 }
 
 // naiveReserve is the baseline's reservation: one transaction, the stock

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
-	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,37 +33,58 @@ const hotCallers = 200
 // COMMIT, on one connection (more connections only add lock waits: SQLite
 // has one writer).
 func BenchmarkHotSKU(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		sync sqlite.Synchronous
-	}{{"normal", sqlite.SynchronousNormal}, {"full", sqlite.SynchronousFull}} {
-		b.Run("ledger/"+mode.name, func(b *testing.B) {
+	benchReservations(b, []omnikit.SKU{"HOT"}, sqlite.SynchronousNormal, sqlite.SynchronousFull)
+}
+
+// BenchmarkManySKUs: as BenchmarkHotSKU with synchronous NORMAL, but the
+// reservations go to 10,000 SKUs in turn, so that concurrent commands
+// rarely share a SKU.
+func BenchmarkManySKUs(b *testing.B) {
+	skus := make([]omnikit.SKU, 10_000)
+	for i := range skus {
+		skus[i] = omnikit.SKU(fmt.Sprintf("S%05d", i))
+	}
+	benchReservations(b, skus, sqlite.SynchronousNormal)
+}
+
+// benchReservations runs, for each durability mode, the ledger and the
+// naive baseline, each making reservations of 1 unit of skus[i % len(skus)]
+// from hotCallers callers.
+func benchReservations(b *testing.B, skus []omnikit.SKU, modes ...sqlite.Synchronous) {
+	for _, mode := range modes {
+		name := strings.ToLower(mode.String())
+		b.Run("ledger/"+name, func(b *testing.B) {
 			ctx := context.Background()
-			s := openFile(b, filepath.Join(b.TempDir(), "hot.db"), &sqlite.Options{Synchronous: mode.sync})
-			l, err := inventory.New(ctx, s, &inventory.Options{GroupCommit: inventory.GroupCommit{Concurrency: 1}})
+			s := openFile(b, filepath.Join(b.TempDir(), "bench.db"), &sqlite.Options{Synchronous: mode})
+			l, err := inventory.New(ctx, s, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
 				b.Fatal(err)
 			}
-			if err := l.DefineSKUs(ctx, "HOT"); err != nil {
+			if err := l.DefineSKUs(ctx, skus...); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "HOT", Qty: inventory.MaxQty}}}); err != nil {
-				b.Fatal(err)
+			for lo := 0; lo < len(skus); lo += 500 {
+				var lines []inventory.Line
+				for _, sku := range skus[lo:min(lo+500, len(skus))] {
+					lines = append(lines, inventory.Line{SKU: sku, Qty: inventory.MaxQty / 2})
+				}
+				if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: lines}); err != nil {
+					b.Fatal(err)
+				}
 			}
-			line := []inventory.LocatedLine{{SKU: "HOT", Location: "wh", Qty: 1}}
-			hotLoop(b, func(int64) error {
-				_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: line})
+			hotLoop(b, func(i int64) error {
+				_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: skus[i%int64(len(skus))], Location: "wh", Qty: 1}}})
 				return err
 			})
 		})
-		b.Run("naive/"+mode.name, func(b *testing.B) {
+		b.Run("naive/"+name, func(b *testing.B) {
 			ctx := context.Background()
-			path := filepath.Join(b.TempDir(), "hot.db")
-			openFile(b, path, &sqlite.Options{Synchronous: mode.sync}) // the same kind of database file
-			db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous("+mode.sync.String()+")")
+			path := filepath.Join(b.TempDir(), "bench.db")
+			openFile(b, path, &sqlite.Options{Synchronous: mode}) // the same kind of database file
+			db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous("+mode.String()+")")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -71,74 +92,24 @@ func BenchmarkHotSKU(b *testing.B) {
 			db.SetMaxOpenConns(1)
 			if _, err := db.ExecContext(ctx, `
 				CREATE TABLE naive_stock (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL);
-				CREATE TABLE naive_reservations (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, qty INTEGER NOT NULL);
-				INSERT INTO naive_stock VALUES ('HOT', `+strconv.FormatInt(inventory.MaxQty, 10)+`)`); err != nil {
+				CREATE TABLE naive_reservations (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, qty INTEGER NOT NULL)`); err != nil {
 				b.Fatal(err)
 			}
-			hotLoop(b, func(int64) error { return naiveReserve(ctx, db, "HOT", 1) })
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, sku := range skus {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO naive_stock VALUES (?, ?)`, string(sku), inventory.MaxQty); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			hotLoop(b, func(i int64) error { return naiveReserve(ctx, db, string(skus[i%int64(len(skus))]), 1) })
 		})
 	}
-}
-
-// manySKUs is the catalogue of BenchmarkManySKUs.
-const manySKUs = 10_000
-
-func manySKUName(i int64) omnikit.SKU { return omnikit.SKU(fmt.Sprintf("S%05d", i%manySKUs)) }
-
-// BenchmarkManySKUs: as BenchmarkHotSKU (200 callers, synchronous NORMAL),
-// but the reservations go to 10,000 SKUs in turn, so that concurrent
-// commands rarely share a SKU.
-func BenchmarkManySKUs(b *testing.B) {
-	b.Run("ledger/normal", func(b *testing.B) {
-		ctx := context.Background()
-		s := openFile(b, filepath.Join(b.TempDir(), "many.db"), &sqlite.Options{Synchronous: sqlite.SynchronousNormal})
-		l, err := inventory.New(ctx, s, &inventory.Options{GroupCommit: inventory.GroupCommit{Concurrency: 1}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
-			b.Fatal(err)
-		}
-		skus := make([]omnikit.SKU, manySKUs)
-		for i := range skus {
-			skus[i] = manySKUName(int64(i))
-		}
-		if err := l.DefineSKUs(ctx, skus...); err != nil {
-			b.Fatal(err)
-		}
-		for lo := 0; lo < manySKUs; lo += 500 {
-			lines := make([]inventory.Line, 0, 500)
-			for _, sku := range skus[lo:min(lo+500, manySKUs)] {
-				lines = append(lines, inventory.Line{SKU: sku, Qty: inventory.MaxQty / 2})
-			}
-			if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: lines}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		hotLoop(b, func(i int64) error {
-			_, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: manySKUName(i), Location: "wh", Qty: 1}}})
-			return err
-		})
-	})
-	b.Run("naive/normal", func(b *testing.B) {
-		ctx := context.Background()
-		path := filepath.Join(b.TempDir(), "many.db")
-		openFile(b, path, &sqlite.Options{Synchronous: sqlite.SynchronousNormal})
-		db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
-		db.SetMaxOpenConns(1)
-		if _, err := db.ExecContext(ctx, `
-			CREATE TABLE naive_stock (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL);
-			CREATE TABLE naive_reservations (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, qty INTEGER NOT NULL);
-			WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < `+strconv.Itoa(manySKUs-1)+`)
-			INSERT INTO naive_stock SELECT printf('S%05d', i), `+strconv.FormatInt(inventory.MaxQty, 10)+` FROM g`); err != nil {
-			b.Fatal(err)
-		}
-		hotLoop(b, func(i int64) error { return naiveReserve(ctx, db, string(manySKUName(i)), 1) })
-	})
 }
 
 func naiveReserve(ctx context.Context, db *sql.DB, sku string, q int64) error {
