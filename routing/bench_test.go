@@ -46,7 +46,14 @@ func bigOrders(r *rand.Rand, k int) []routing.Request {
 
 // BenchmarkRoute20x1000 routes 20-line orders over 1,000 locations on one
 // core and reports p50 and p99 latency from per-operation timings.
-func BenchmarkRoute20x1000(b *testing.B) {
+func BenchmarkRoute20x1000(b *testing.B) { benchRoute20x1000(b, false) }
+
+// BenchmarkRoute20x1000Explained is BenchmarkRoute20x1000 with the full
+// explanation read after each call (Decision.Candidates, which builds the
+// 1,000 Candidate values), inside the timed region.
+func BenchmarkRoute20x1000Explained(b *testing.B) { benchRoute20x1000(b, true) }
+
+func benchRoute20x1000(b *testing.B, explain bool) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	r := rand.New(rand.NewPCG(1, 2))
 	n := mustNet(b, bigNetwork(r)...)
@@ -54,12 +61,17 @@ func BenchmarkRoute20x1000(b *testing.B) {
 	e := mustEngine(b)
 	ctx := context.Background()
 	times := make([]time.Duration, 0, b.N)
-	var ships int64
+	var ships, units int64
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		t0 := time.Now()
 		d, err := e.Route(ctx, n, orders[i%len(orders)])
+		if explain {
+			for _, c := range d.Candidates() {
+				units += c.Units + int64(len(c.Keys)) + int64(len(c.Reason.Code))
+			}
+		}
 		times = append(times, time.Since(t0))
 		if err != nil {
 			b.Fatal(err)
@@ -67,6 +79,9 @@ func BenchmarkRoute20x1000(b *testing.B) {
 		ships += d.Objective.Shipments
 	}
 	b.StopTimer()
+	if explain && units == 0 {
+		b.Fatal("empty explanation")
+	}
 	slices.Sort(times)
 	q := func(p float64) float64 { return float64(times[int(p*float64(len(times)-1))].Microseconds()) }
 	b.ReportMetric(q(0.50), "p50-us")

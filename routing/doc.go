@@ -136,8 +136,11 @@
 // plugin.panic, plan.unfulfillable, scope.out (from WhyNot for a
 // non-candidate); shortfalls carry
 // stock.short or policy.limit; Evaluate's violations carry evaluate.*.
-// Decision.WhyNot answers "why not this location?"; Engine.Evaluate
-// checks and scores a plan the caller proposes.
+// Decision.Candidates returns every candidate's trace (built on each
+// call: it allocates some 150 bytes per location), Decision.Candidate one
+// location's and Decision.WhyNot answers "why not this location?" without
+// building the list; Engine.Evaluate checks and scores a plan the caller
+// proposes.
 //
 // Errors are typed: ErrInvalidRequest (*RequestError) for no lines, a
 // quantity <= 0, duplicate line ids, invalid coordinates, an unknown
@@ -188,15 +191,24 @@
 // lists in linear time from per-SKU candidate lists, zeroes only the row
 // entries it set, and, with at most 64 items, tests single locations and
 // pairs with per-location bit masks of the items held and covered in full
-// before comparing quantities. Scratch buffers come from a sync.Pool;
-// per call the Decision's own memory remains (the 1,000 Candidate traces
-// are about 140 KiB of the 181 KiB allocated).
+// before comparing quantities; it scores trial plans into reused buffers
+// (only the kept ones are copied). Scratch buffers come from a sync.Pool.
+// The candidate traces are stored compactly (see Decision.Candidates):
+// one pointer-free 24-byte row per location, so the collector does not
+// scan it and writing it costs no write barrier, with the reasons'
+// strings interned in a small per-decision table and the keys in one
+// shared slice; the []Candidate view (about 150 bytes a location) is
+// built only when Candidates is called.
 //
-// BenchmarkRoute20x1000 (20 lines over 1,000 locations, one core): p50
-// 331 to 440 us (median 362 us) against 686 to 861 us (median 740 us) for
-// the previous code, measured alternately in the same runs on a shared
-// 2-core machine under heavy load (benchstat: p50 -51%, p=0.002; p99 -40%;
-// 181 KiB and 182 allocations per call instead of 234 KiB and 228). In
-// the quietest runs seen the p50 was 238 to 263 us against 460 to 520 us:
-// the 250 us aim is met only on a quiet machine, not under load.
+// BenchmarkRoute20x1000 (20 lines over 1,000 locations, one goroutine),
+// measured alternately with the previous code on a shared 2-core
+// machine, 16 runs each (benchstat medians): p50 286 us (242 to 316)
+// against 326 us (263 to 343), -12%, p=0.001; p99 1.67 ms against 1.92
+// ms, -13%, p=0.033; 336 us/op against 432 us/op, -22%, p<0.001; 55 KiB
+// and 62 allocations per call instead of 181 KiB and 182. The 250 us aim
+// is not met at the median on this machine: 3 runs of 16 were below it.
+// BenchmarkRoute20x1000Explained, which also calls Candidates after each
+// call, has a p50 of 361 us and 214 KiB per call: reading the full
+// explanation costs about 75 us, 10% more than routing with the old
+// exported field did, so read one location with Candidate or WhyNot.
 package routing

@@ -3,7 +3,6 @@ package routing
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -318,7 +317,10 @@ type Attempt struct {
 	Objective Objective
 }
 
-// Decision is the result of routing one request.
+// Decision is the result of routing one request. Besides its fields it
+// holds a compact trace of every candidate location, read with
+// Candidates (all of them), Candidate and WhyNot (one); it encodes to
+// JSON with a "Candidates" field (MarshalJSON).
 type Decision struct {
 	// Status is the outcome.
 	Status Status
@@ -344,23 +346,13 @@ type Decision struct {
 	// Certificate says whether the plan is proven optimal, or gives a
 	// lower bound on shipments.
 	Certificate Certificate
-	// Candidates has one entry per candidate location, sorted by id.
-	Candidates []Candidate
 	// Attempts lists every strategy run, in order.
 	Attempts []Attempt
-}
 
-// WhyNot returns the reason a location was not used: its candidate reason
-// (filter, exclusion, "not_needed"...), "used" when it was used, or
-// "scope.out" when it was not a candidate.
-func (d *Decision) WhyNot(id omnikit.LocationID) Reason {
-	i, ok := slices.BinarySearchFunc(d.Candidates, id, func(c Candidate, id omnikit.LocationID) int {
-		return cmpStr(string(c.Location), string(id))
-	})
-	if !ok {
-		return Reason{Code: CodeOutOfScope, Rule: "scope"}
-	}
-	return d.Candidates[i].Reason
+	// cands is the compact trace of the candidate locations, one per
+	// location in scope, sorted by id: read it with Candidates, Candidate
+	// and WhyNot.
+	cands traceSet
 }
 
 func cmpStr(a, b string) int {
@@ -456,8 +448,9 @@ func matches(s *Strategy, r *Request) (ok bool) {
 type prepared struct {
 	p       *Problem
 	ctx     *Context
-	traces  []Candidate // one per scoped location, by id
-	traceOf []int       // problem candidate -> trace index
+	traces  traceSet   // one row per scoped location, by id
+	shapes  shapeTable // interns traces.shapes
+	traceOf []int      // problem candidate -> trace row
 	relaxed []string
 	short   []int64 // eligible units per SKU
 }
@@ -521,7 +514,8 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 		}
 	}
 	row := fillInt(&b.row, ns, 0) // site -> problem candidate + 1
-	pr.traces = make([]Candidate, len(c.scope))
+	pr.traces = traceSet{rows: make([]traceRow, len(c.scope)), ids: n.ids, nkeys: int32(len(s.Rankers))}
+	pr.shapes.set = &pr.traces
 	if cap(b.cands) < len(c.scope) {
 		b.cands = make([]ProblemCandidate, 0, len(c.scope))
 	}
@@ -539,29 +533,32 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 	stockBuf := fill64(&b.stock, ranked*nk, 0)
 	stockRows := stockBuf // candidate j's row is stockRows[j*nk:][:nk]
 	keyBuf := make([]int64, ranked*nr)
+	pr.traces.keys = keyBuf
+	keyOff := int32(0)
 	for ti, si := range c.scope {
 		site := &n.sites[si]
-		tr := &pr.traces[ti]
-		tr.Location, tr.DistanceMeters = site.Location.ID, dist[si]
+		tr := &pr.traces.rows[ti]
+		*tr = traceRow{dist: dist[si], site: int32(si), keyOff: -1, meas: -1}
 		if len(c.exclude) > 0 {
 			if r, ok := c.exclude[si]; ok {
-				tr.Status, tr.Reason = Filtered, r
+				pr.reject(tr, &r)
 				continue
 			}
 		}
-		if !s.runFilters(ctx, si, site, relax, &tr.Reason) {
-			tr.Status = Filtered
+		var why Reason
+		if !s.runFilters(ctx, si, site, relax, &why) {
+			pr.reject(tr, &why)
 			continue
 		}
 		if ctx.useful[si] == 0 {
 			// Holds nothing of the order: it can never be used.
-			tr.Status, tr.Reason = Unused, stockNone
+			tr.shape = shapeStockNone
 			continue
 		}
 		keys := keyBuf[:nr:nr]
 		if s.plugRank {
 			if _, r, ok := runRankers(ctx, site, s.Rankers, keys); !ok {
-				tr.Status, tr.Reason = Filtered, r
+				pr.reject(tr, &r)
 				continue
 			}
 		} else {
@@ -571,14 +568,12 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 		// A candidate holds some ordered unit (useful > 0), so the holders
 		// loop below gives it stock: its reason is "not_needed" unless the
 		// plan uses it.
-		// Field by field: the trace is zeroed memory, and single pointer
-		// writes are cheaper than copying whole structs while the GC marks.
-		tr.Keys = keys
-		tr.Status, tr.Reason.Code, tr.Reason.Rule = Unused, CodeNotNeeded, "solver"
+		tr.keyOff, tr.shape = keyOff, shapeNotNeeded
+		keyOff += int32(nr)
 		j := len(pr.p.Candidates)
 		pr.p.Candidates = pr.p.Candidates[:j+1]
 		pc := &pr.p.Candidates[j] // reused memory: set every field
-		pc.Location, pc.Stock, pc.DistanceMeters, pc.Keys = site.Location.ID, stockBuf[:nk:nk], tr.DistanceMeters, keys
+		pc.Location, pc.Stock, pc.DistanceMeters, pc.Keys = site.Location.ID, stockBuf[:nk:nk], tr.dist, keys
 		pc.Priority, pc.Cost, pc.Transfer = site.Priority, site.ShipmentCost, c.transfer && si != c.store
 		pr.traceOf = append(pr.traceOf, ti)
 		stockBuf = stockBuf[nk:]
@@ -614,6 +609,12 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 	}
 	pr.p.prepare()
 	return pr
+}
+
+// reject records a filtered candidate's reason in its trace row.
+func (pr *prepared) reject(tr *traceRow, r *Reason) {
+	tr.shape = pr.shapes.internReason(Filtered, r)
+	pr.traces.setMeasure(tr, r)
 }
 
 // runFilters runs the strategy's filters on site si in order and reports
@@ -750,8 +751,6 @@ func (pr *prepared) release() {
 	bufPool.Put(b)
 }
 
-var stockNone = Reason{Code: CodeStockNone, Rule: "stock"}
-
 func runRankers(ctx *Context, s *Site, rs []Ranker, keys []int64) (_ []int64, r Reason, ok bool) {
 	var name string
 	defer func() {
@@ -779,8 +778,8 @@ func solve(sv Solver, p *Problem) (sol Solution, err error) {
 func check(p *Problem, as []Assignment) error {
 	got := make([]int64, len(p.Lines))
 	parts := make([]int, len(p.Lines))
-	used := map[[2]int]int64{}
-	locs := map[int]bool{}
+	used := make(map[[2]int]int64, len(as))
+	locs := make(map[int]bool, len(as))
 	for _, a := range as {
 		if a.Line < 0 || a.Line >= len(p.Lines) {
 			return fmt.Errorf("line index %d out of range", a.Line)
@@ -850,7 +849,7 @@ func (e *Engine) attempt(n *Network, c *canonical, s *strategy, relax bool) (Dec
 		d.Allocations = make([]Allocation, 0, len(sol.Assignments))
 	}
 	served := make([]int64, len(p.Lines))
-	units := map[int]int64{}
+	units := fill64(&p.pool.units, len(p.Candidates), 0) // per candidate
 	for _, a := range sol.Assignments {
 		l := p.Lines[a.Line]
 		al := Allocation{Line: l.ID, SKU: p.SKUs[l.SKU], Location: p.Candidates[a.Candidate].Location, Qty: a.Qty}
@@ -882,19 +881,21 @@ func (e *Engine) attempt(n *Network, c *canonical, s *strategy, relax bool) (Dec
 			d.Unfulfilled = append(d.Unfulfilled, Shortfall{Line: l.ID, SKU: p.SKUs[l.SKU], Qty: u, Code: code})
 		}
 	}
-	for _, ci := range slices.Sorted(maps.Keys(units)) {
-		tr := &pr.traces[pr.traceOf[ci]]
-		tr.Status, tr.Units = Used, units[ci]
-		tr.Reason = Reason{Code: CodeUsed, Rule: "solver"}
+	for ci, u := range units {
+		if u > 0 {
+			tr := &pr.traces.rows[pr.traceOf[ci]]
+			tr.shape = pr.shapes.intern(reasonShape{status: Used, code: CodeUsed, rule: "solver", units: u})
+		}
 	}
 	if status == Unfulfillable {
-		for i := range pr.traces {
-			if pr.traces[i].Status == Unused && pr.traces[i].Reason.Code == CodeNotNeeded {
-				pr.traces[i].Reason = Reason{Code: CodeUnfulfillable, Rule: "policy"}
+		rows := pr.traces.rows
+		for i := range rows {
+			if rows[i].shape == shapeNotNeeded {
+				rows[i].shape = shapeUnfulfillable
 			}
 		}
 	}
-	d.Candidates = pr.traces
+	d.cands = pr.traces
 	if d.Packages, err = packages(d.Allocations, s.Splitters); err != nil {
 		return Decision{}, err
 	}
@@ -943,6 +944,7 @@ type probBufs struct {
 	useful    []int64
 	row       []int
 	traceOf   []int
+	units     []int64 // units per candidate of the plan
 	stock     []int64
 	cands     []ProblemCandidate
 	t         []int64 // solver rows; all zero unless tDirty

@@ -120,10 +120,9 @@ func (e *Engine) Evaluate(ctx context.Context, n *Network, r Request, plan []All
 }
 
 func (pr *prepared) whyNot(id omnikit.LocationID) string {
-	for _, t := range pr.traces {
-		if t.Location == id {
-			return t.Reason.String()
-		}
+	t := &pr.traces
+	if i, ok := t.find(id); ok {
+		return t.reason(&t.rows[i]).String()
 	}
 	return CodeOutOfScope
 }

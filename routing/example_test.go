@@ -41,7 +41,7 @@ func Example() {
 		fmt.Println(a.Line, a.SKU, a.Location, a.Qty)
 	}
 	fmt.Println("shipments", d.Objective.Shipments, "distance", d.Objective.DistanceMeters, "m")
-	for _, c := range d.Candidates {
+	for _, c := range d.Candidates() {
 		fmt.Println(c.Location, c.Status, c.Reason)
 	}
 	// Output:

@@ -78,14 +78,14 @@ func TestGoldenPickupStoreLacksOneLine(t *testing.T) {
 	if d.Status != routing.Partial || len(d.Unfulfilled) != 1 || d.Unfulfilled[0].Line != "2" || d.Unfulfilled[0].Code != routing.CodeStockShort {
 		t.Fatalf("got %+v", d)
 	}
-	if len(d.Candidates) != 1 || d.Candidates[0].Location != "ST" || d.WhyNot("WH").Code != routing.CodeOutOfScope {
-		t.Fatalf("candidates %+v", d.Candidates)
+	if len(d.Candidates()) != 1 || d.Candidates()[0].Location != "ST" || d.WhyNot("WH").Code != routing.CodeOutOfScope {
+		t.Fatalf("candidates %+v", d.Candidates())
 	}
 	// Without partial plans the request is unfulfillable at that store.
 	s := routing.DefaultStrategy()
 	s.Policy.AllowPartial = false
 	d = route(t, mustEngine(t, s), n, r)
-	if d.Status != routing.Unfulfillable || len(d.Allocations) != 0 || d.Candidates[0].Reason.Code != routing.CodeUnfulfillable {
+	if d.Status != routing.Unfulfillable || len(d.Allocations) != 0 || d.Candidates()[0].Reason.Code != routing.CodeUnfulfillable {
 		t.Fatalf("got %+v", d)
 	}
 }

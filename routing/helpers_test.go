@@ -121,3 +121,30 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// decisionView is a Decision with its candidates as a field: the shape
+// Decision had when Candidates was an exported field, for cmp.Diff (which
+// does not read unexported fields) and for the JSON encoding tests.
+type decisionView struct {
+	Status      routing.Status
+	Strategy    string
+	Solver      string
+	Relaxed     []string
+	Allocations []routing.Allocation
+	Unfulfilled []routing.Shortfall
+	Packages    []routing.Package
+	Objective   routing.Objective
+	RunnerUp    *routing.Objective
+	Certificate routing.Certificate
+	Candidates  []routing.Candidate
+	Attempts    []routing.Attempt
+}
+
+func view(d routing.Decision) decisionView {
+	return decisionView{
+		Status: d.Status, Strategy: d.Strategy, Solver: d.Solver, Relaxed: d.Relaxed,
+		Allocations: d.Allocations, Unfulfilled: d.Unfulfilled, Packages: d.Packages,
+		Objective: d.Objective, RunnerUp: d.RunnerUp, Certificate: d.Certificate,
+		Candidates: d.Candidates(), Attempts: d.Attempts,
+	}
+}

@@ -158,7 +158,7 @@ func TestGoldenOpenFilterReasons(t *testing.T) {
 	r.Now = parisTime(t, 2026, 12, 1, 8, 15) // Tuesday, 45 min before opening
 	d := route(t, e, n, r)
 	got := map[omnikit.LocationID]string{}
-	for _, c := range d.Candidates {
+	for _, c := range d.Candidates() {
 		got[c.Location] = fmt.Sprintf("%s %s", c.Status, c.Reason)
 	}
 	want := map[omnikit.LocationID]string{
@@ -203,7 +203,7 @@ func TestGoldenReadyByFilterReasons(t *testing.T) {
 	}
 	r.ReadyBy = parisTime(t, 2026, 12, 2, 10, 0)
 	if d := route(t, e, n, r); d.Status != routing.Complete {
-		t.Fatalf("on time: %+v", d.Candidates)
+		t.Fatalf("on time: %+v", d.Candidates())
 	}
 	// A ready-by time without Now is a bad request.
 	r.Now = time.Time{}

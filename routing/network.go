@@ -64,6 +64,7 @@ type Network struct {
 	half    []halfAngles              // per site, for the fast distance path
 	hot     []siteHot                 // per site, what built-in filters read
 	all     []int                     // 0..len(sites)-1, the default scope; read only
+	ids     []omnikit.LocationID      // per site, its id; shared by decisions' traces, read only
 	// held holds the units per SKU before safety stock for sites whose
 	// safety stock empties the SKU (for SafetyStockFilter).
 	held map[omnikit.SKU][]holding
@@ -153,6 +154,7 @@ func NewNetwork(sites []Site) (*Network, error) {
 	n.half = make([]halfAngles, len(n.sites))
 	n.hot = make([]siteHot, len(n.sites))
 	n.all = make([]int, len(n.sites))
+	n.ids = make([]omnikit.LocationID, len(n.sites))
 	for i := range n.sites {
 		g := n.sites[i].Location.Geo
 		n.cosLat[i] = math.Cos(g.Lat * (math.Pi / 180))
@@ -161,6 +163,7 @@ func NewNetwork(sites []Site) (*Network, error) {
 		n.hot[i] = siteHot{store: s.Location.Type == inventory.TypeStore, caps: s.Location.Capabilities,
 			full: s.Capacity != 0 && s.Workload >= s.Capacity}
 		n.all[i] = i
+		n.ids[i] = s.Location.ID
 	}
 	return n, nil
 }
@@ -234,27 +237,38 @@ const fastAsinMax = 0.1
 // fastMeters returns the distance in metres from site i to a destination
 // with half angles d and latitude cosine cosDest, without rounding, and
 // false when the fast path does not apply (distance too large).
-//
-// sin(dLat/2) is expanded as sin(a/2)cos(b/2) - cos(a/2)sin(b/2) from
-// precomputed values (absolute error below 1e-15), and asin is its Taylor
-// series up to x^13 (for x <= 0.1 the remainder is below c_7 x^15 / (1 -
-// x^2) < 1.5e-17 rad, 2e-10 m). With D = 2R asin(sqrt(h)), dD/d(sin) <=
-// 2R/sqrt(1-h), so the result is within about 2 * 6.4e6 m * 4e-15 ~ 5e-8
-// m of the exact expression.
 func (n *Network) fastMeters(i int, d *halfAngles, cosDest float64) (float64, bool) {
-	s := &n.half[i]
-	sLat := d.sLat*s.cLat - d.cLat*s.sLat
-	sLng := d.sLng*s.cLng - d.cLng*s.sLng
-	h := sLat*sLat + n.cosLat[i]*cosDest*sLng*sLng
+	h := haversineH(d, &n.half[i], n.cosLat[i]*cosDest)
 	if !(h <= fastAsinMax*fastAsinMax) {
 		return 0, false
 	}
+	return seriesMeters(h), true
+}
+
+// haversineH is the haversine h = sin²(dLat/2) + cos(lat1)cos(lat2)
+// sin²(dLng/2) between points with half angles d and s, where cosProd is
+// cos(lat1)cos(lat2). sin(dLat/2) is expanded as sin(a/2)cos(b/2) -
+// cos(a/2)sin(b/2) from the precomputed values (absolute error below
+// 1e-15). Like seriesMeters it is small enough to be inlined, in the loop
+// of distancesFast.
+func haversineH(d, s *halfAngles, cosProd float64) float64 {
+	sLat := d.sLat*s.cLat - d.cLat*s.sLat
+	sLng := d.sLng*s.cLng - d.cLng*s.sLng
+	return sLat*sLat + cosProd*sLng*sLng
+}
+
+// seriesMeters is the distance 2R asin(sqrt(h)) in metres for h <=
+// fastAsinMax², with asin by its Taylor series up to x^13 (for x <= 0.1
+// the remainder is below c_7 x^15 / (1 - x^2) < 1.5e-17 rad, 2e-10 m).
+// With D = 2R asin(sqrt(h)), dD/d(sin) <= 2R/sqrt(1-h), so with the error
+// of haversineH the result is within about 2 * 6.4e6 m * 4e-15 ~ 5e-8 m
+// of the exact expression.
+func seriesMeters(h float64) float64 {
 	// asin x = x * sum c_k x^(2k), c_k = (2k)! / (4^k (k!)^2 (2k+1)),
 	// evaluated in z = x^2 = h with a short dependency chain.
-	z := h
-	z2 := z * z
-	p := (1.0 + z*(1.0/6)) + z2*((3.0/40+z*(5.0/112))+z2*((35.0/1152+z*(63.0/2816))+z2*(231.0/13312)))
-	return 2 * omnikit.EarthRadiusKm * 1000 * math.Sqrt(h) * p, true
+	z2 := h * h
+	p := (1.0 + h*(1.0/6)) + z2*((3.0/40+h*(5.0/112))+z2*((35.0/1152+h*(63.0/2816))+z2*(231.0/13312)))
+	return 2 * omnikit.EarthRadiusKm * 1000 * math.Sqrt(h) * p
 }
 
 // roundFast rounds m (0 <= m < 2^53) to the nearest integer when it is
@@ -283,19 +297,12 @@ func (n *Network) distMetersFast(i int, dest omnikit.GeoPoint, d *halfAngles, co
 }
 
 // distancesFast sets dist[i] = distMetersFast(i, ...) for every i in
-// scope: the same computation in one loop without calls.
+// scope: the same computation (fastMeters' helpers inlined) in one loop.
 func (n *Network) distancesFast(scope []int, dist []int64, dest omnikit.GeoPoint, d *halfAngles, cosDest float64) {
 	half, cosLat := n.half, n.cosLat
 	for _, i := range scope {
-		s := &half[i]
-		sLat := d.sLat*s.cLat - d.cLat*s.sLat
-		sLng := d.sLng*s.cLng - d.cLng*s.sLng
-		h := sLat*sLat + cosLat[i]*cosDest*sLng*sLng
-		if h <= fastAsinMax*fastAsinMax {
-			z := h
-			z2 := z * z
-			p := (1.0 + z*(1.0/6)) + z2*((3.0/40+z*(5.0/112))+z2*((35.0/1152+z*(63.0/2816))+z2*(231.0/13312)))
-			if k, ok := roundFast(2 * omnikit.EarthRadiusKm * 1000 * math.Sqrt(h) * p); ok {
+		if h := haversineH(d, &half[i], cosLat[i]*cosDest); h <= fastAsinMax*fastAsinMax {
+			if k, ok := roundFast(seriesMeters(h)); ok {
 				dist[i] = k
 				continue
 			}

@@ -280,9 +280,10 @@ func (p *Problem) Assign(set []int) []Assignment {
 	}
 	s := slices.Clone(set)
 	slices.SortFunc(s, func(a, b int) int { return cmpI(int64(p.rank[a]), int64(p.rank[b])) })
-	var out []Assignment
+	out := make([]Assignment, 0, len(p.Lines)) // at least one per served line
+	lines := make([]int, 0, len(p.Lines))      // reused for each SKU
 	for k := range p.SKUs {
-		var lines []int
+		lines = lines[:0]
 		for i, l := range p.Lines {
 			if l.SKU == k {
 				lines = append(lines, i)
@@ -327,6 +328,9 @@ func (p *Problem) Assign(set []int) []Assignment {
 		}
 		return a.Candidate - b.Candidate
 	})
+	if len(out) == 0 {
+		return nil // as before the preallocation
+	}
 	return out
 }
 
@@ -458,16 +462,13 @@ func (o Objective) Compare(q Objective) int {
 // Score returns the objective of a plan.
 func (p *Problem) Score(as []Assignment) Objective {
 	o := Objective{Unfulfilled: p.Demand()}
-	used := map[int]bool{}
+	set := make([]int, 0, len(as))
 	for _, a := range as {
 		o.Unfulfilled -= a.Qty
-		used[a.Candidate] = true
-	}
-	set := make([]int, 0, len(used))
-	for c := range used {
-		set = append(set, c)
+		set = append(set, a.Candidate)
 	}
 	slices.Sort(set)
+	set = slices.Compact(set)
 	o.Shipments, o.Transfers, o.Cost, o.DistanceMeters, o.RankKeys, o.Locations = p.setScore(set)
 	return o
 }
@@ -475,19 +476,34 @@ func (p *Problem) Score(as []Assignment) Objective {
 func (p *Problem) setScore(set []int) (n, transfers, cost, dist int64, keys []int64, ids []omnikit.LocationID) {
 	ids = make([]omnikit.LocationID, 0, len(set))
 	for _, c := range set {
+		ids = append(ids, p.Candidates[c].Location)
+	}
+	n, transfers, cost, dist, keys = p.setSums(set, nil)
+	return n, transfers, cost, dist, keys, ids
+}
+
+// setSums is setScore without the location ids (what the solvers
+// compare). The key sums go in buf when it is not nil and large enough;
+// they are nil for an empty set.
+func (p *Problem) setSums(set []int, buf []int64) (n, transfers, cost, dist int64, keys []int64) {
+	for j, c := range set {
 		cd := &p.Candidates[c]
 		dist += cd.DistanceMeters
 		cost += cd.Cost
 		if cd.Transfer {
 			transfers++
 		}
-		if keys == nil {
-			keys = make([]int64, len(cd.Keys))
+		if j == 0 {
+			if buf != nil && cap(buf) >= len(cd.Keys) {
+				keys = buf[:len(cd.Keys)]
+				clear(keys)
+			} else {
+				keys = make([]int64, len(cd.Keys))
+			}
 		}
 		for i, k := range cd.Keys {
 			keys[i] += k
 		}
-		ids = append(ids, cd.Location)
 	}
-	return int64(len(set)), transfers, cost, dist, keys, ids
+	return int64(len(set)), transfers, cost, dist, keys
 }

@@ -159,11 +159,13 @@ func (r *Request) canonicalize(n *Network) (*canonical, error) {
 			return nil, &RequestError{Field: "Lines", Reason: fmt.Sprintf("duplicate line id %q", c.lines[i].ID)}
 		}
 	}
+	c.skus = make([]omnikit.SKU, 0, len(c.lines))
 	for _, l := range c.lines {
 		c.skus = append(c.skus, l.SKU)
 	}
 	slices.Sort(c.skus)
 	c.skus = slices.Compact(c.skus)
+	c.lineSKU = make([]int, 0, len(c.lines))
 	for _, l := range c.lines {
 		j, _ := slices.BinarySearch(c.skus, l.SKU)
 		c.lineSKU = append(c.lineSKU, j)

@@ -76,7 +76,7 @@ func TestPropertySafetyStock(t *testing.T) {
 			ordered[l.SKU] = true
 			demand += l.Qty
 		}
-		for _, c := range d.Candidates {
+		for _, c := range d.Candidates() {
 			s := byID[c.Location]
 			var avail, held int64
 			for k := range ordered {

@@ -127,18 +127,28 @@ func packages(as []Allocation, sps []Splitter) ([]Package, error) {
 	if len(as) == 0 {
 		return nil, nil
 	}
-	var locs []omnikit.LocationID
+	locs := make([]omnikit.LocationID, 0, len(as))
 	for _, a := range as {
 		locs = append(locs, a.Location)
 	}
 	slices.Sort(locs)
 	locs = slices.Compact(locs)
 	pkgs := make([]Package, len(locs))
+	at := make([]int, len(as)) // allocation -> package
+	count := make([]int, len(locs))
+	for j, a := range as {
+		i, _ := slices.BinarySearch(locs, a.Location)
+		at[j] = i
+		count[i]++
+	}
+	items := make([]PackageItem, 0, len(as)) // one backing array, split by package
 	for i, l := range locs {
 		pkgs[i].Location = l
+		pkgs[i].Items = items[len(items) : len(items) : len(items)+count[i]]
+		items = items[:len(items)+count[i]]
 	}
-	for _, a := range as {
-		i, _ := slices.BinarySearch(locs, a.Location)
+	for j, a := range as {
+		i := at[j]
 		pkgs[i].TransferTo = a.TransferTo
 		pkgs[i].Items = append(pkgs[i].Items, PackageItem{Line: a.Line, SKU: a.SKU, Qty: a.Qty})
 	}

@@ -50,6 +50,7 @@ type tsolve struct {
 	bestObj *setObj
 	second  []int
 	sndObj  *setObj
+	trial   setObj // scratch score of offer and maxCoverage
 	// With at most 64 items and line splitting, per relevant candidate:
 	// nz has bit i when t[c][i] > 0, full when t[c][i] >= items[i]; empty
 	// has the items no location holds (items[i] == 0). They only speed up
@@ -448,25 +449,39 @@ func (s *tsolve) feasible(set []int) bool {
 	return s.relaxedOK(set) && (s.split || s.cover(set) == s.target)
 }
 
-func (s *tsolve) score(set []int, unf int64) *setObj {
-	ss := slices.Clone(set)
-	slices.Sort(ss)
-	n, tr, cost, d, k, _ := s.p.setScore(ss)
-	return &setObj{unf: unf, size: n, tr: tr, cost: cost, dist: d, keys: k, set: ss}
+// scoreInto sets *o to the score of set (a sorted copy of it in o.set),
+// reusing o's buffers: most scored sets are compared and dropped, and
+// only the kept ones are cloned.
+func (s *tsolve) scoreInto(o *setObj, set []int, unf int64) {
+	o.set = append(o.set[:0], set...)
+	slices.Sort(o.set)
+	o.unf = unf
+	o.size, o.tr, o.cost, o.dist, o.keys = s.p.setSums(o.set, o.keys)
+}
+
+// clone returns a copy of o that shares no buffer with it.
+func (o *setObj) clone() *setObj {
+	c := *o
+	c.set, c.keys = slices.Clone(o.set), slices.Clone(o.keys)
+	return &c
 }
 
 // offer records a full-coverage set as best or runner-up.
 func (s *tsolve) offer(set []int, unf int64) {
-	o := s.score(set, unf)
+	o := &s.trial
+	s.scoreInto(o, set, unf)
 	switch {
 	case s.bestObj == nil:
-		s.best, s.bestObj = o.set, o
+		k := o.clone()
+		s.best, s.bestObj = k.set, k
 	case slices.Equal(o.set, s.bestObj.set):
 	case o.cmp(s.bestObj) < 0:
 		s.second, s.sndObj = s.best, s.bestObj
-		s.best, s.bestObj = o.set, o
+		k := o.clone()
+		s.best, s.bestObj = k.set, k
 	case s.sndObj == nil || (o.cmp(s.sndObj) < 0 && !slices.Equal(o.set, s.sndObj.set)):
-		s.second, s.sndObj = o.set, o
+		k := o.clone()
+		s.second, s.sndObj = k.set, k
 	}
 }
 
@@ -709,7 +724,12 @@ func (s *tsolve) greedy() []int {
 // improve removes redundant locations (least preferred first) and applies
 // 2-for-1 and then 1-for-1 swaps while they help, within the budget.
 func (s *tsolve) improve(set []int) []int {
-	better := func(a, b []int) bool { return s.score(a, 0).cmp(s.score(b, 0)) < 0 }
+	var oa, ob setObj // scratch scores
+	better := func(a, b []int) bool {
+		s.scoreInto(&oa, a, 0)
+		s.scoreInto(&ob, b, 0)
+		return oa.cmp(&ob) < 0
+	}
 	var buf []int // scratch for trial sets; cloned when kept
 	for changed := true; changed && s.nodes < s.budget; {
 		changed = false
@@ -929,9 +949,10 @@ func (s *tsolve) maxCoverage(lb int) Certificate {
 	var bestObj *setObj
 	consider := func(set []int) {
 		u := s.demand - s.cover(set)
-		o := s.score(set, u)
+		o := &s.trial
+		s.scoreInto(o, set, u)
 		if bestObj == nil || o.cmp(bestObj) < 0 {
-			bestObj = o
+			bestObj = o.clone()
 		}
 	}
 	exhaustive := count <= s.budget-s.nodes

@@ -36,8 +36,8 @@ func TestGoldenPickupByTransfer(t *testing.T) {
 	if d.Status != routing.Complete || !slices.Equal(d.Allocations, want) || d.Objective.Shipments != 1 || d.Objective.Transfers != 1 {
 		t.Fatalf("got %+v / %+v", d.Allocations, d.Objective)
 	}
-	if len(d.Candidates) != 3 || d.WhyNot("WH-FAR").Code != routing.CodeNotNeeded {
-		t.Fatalf("candidates %+v", d.Candidates)
+	if len(d.Candidates()) != 3 || d.WhyNot("WH-FAR").Code != routing.CodeNotNeeded {
+		t.Fatalf("candidates %+v", d.Candidates())
 	}
 	if len(d.Packages) != 1 || d.Packages[0].TransferTo != "ST" || d.Packages[0].Units() != 2 {
 		t.Fatalf("packages %+v", d.Packages)
@@ -55,7 +55,7 @@ func TestGoldenPickupByTransfer(t *testing.T) {
 	}
 	// Without transfers the store alone is in scope.
 	r.Delivery.AllowTransfer = false
-	if d := route(t, e, n, r); d.Status != routing.Partial || len(d.Candidates) != 1 {
+	if d := route(t, e, n, r); d.Status != routing.Partial || len(d.Candidates()) != 1 {
 		t.Fatalf("no transfer: %+v", d)
 	}
 }
@@ -111,7 +111,7 @@ func TestGoldenTransferReadyBy(t *testing.T) {
 		t.Fatalf("slow: %+v", w)
 	}
 	if d.Status != routing.Complete || !slices.Equal(locs(d), []omnikit.LocationID{"ST", "WH-QUICK"}) {
-		t.Fatalf("plan %+v %+v", d.Objective, d.Candidates)
+		t.Fatalf("plan %+v %+v", d.Objective, d.Candidates())
 	}
 	// Wednesday 08:00 is before the store opens: the quick source is late
 	// by the wait for opening (ready 09:00 = 23 h > 22 h).
@@ -149,7 +149,7 @@ func TestTransferNeedsPickupStore(t *testing.T) {
 	n := mustNet(t, st, site("WH", inventory.TypeWarehouse, 48.9, 2.4, 1, map[omnikit.SKU]int64{"A": 9}))
 	d := route(t, mustEngine(t), n, pickupReq("ST", true, ln("1", "A", 1)))
 	if d.Status != routing.Unfulfillable || d.WhyNot("WH").Code != routing.CodeCapabilityMiss || d.WhyNot("ST").Code != routing.CodeCapabilityMiss {
-		t.Fatalf("got %+v", d.Candidates)
+		t.Fatalf("got %+v", d.Candidates())
 	}
 }
 
@@ -242,10 +242,10 @@ func TestPropertyTransfers(t *testing.T) {
 			}
 			served += a.Qty
 		}
-		if len(d.Candidates) != len(in.sites) {
-			t.Fatalf("%d candidates for %d sites", len(d.Candidates), len(in.sites))
+		if len(d.Candidates()) != len(in.sites) {
+			t.Fatalf("%d candidates for %d sites", len(d.Candidates()), len(in.sites))
 		}
-		for _, c := range d.Candidates {
+		for _, c := range d.Candidates() {
 			if c.Reason.Code == "" || (c.Status == routing.Used) != (c.Reason.Code == routing.CodeUsed) {
 				t.Fatalf("candidate %+v", c)
 			}
@@ -312,7 +312,7 @@ func TestPropertyTimeFilters(t *testing.T) {
 				t.Fatalf("allocation at %s (open %v, ready %v)", a.Location, open, ready)
 			}
 		}
-		for _, c := range d.Candidates {
+		for _, c := range d.Candidates() {
 			if c.Status != routing.Filtered || c.Reason.Rule == "capability" || c.Reason.Rule == "scope" || c.Reason.Rule == "stock" {
 				continue
 			}
