@@ -188,11 +188,15 @@
 // the reason of a rejection), plug-ins run through their interface with
 // panic recovery. The preference order is a radix sort of packed
 // (transfer, distance, index) keys. The Tiered solver builds its holder
-// lists in linear time from per-SKU candidate lists, zeroes only the row
-// entries it set, and, with at most 64 items, tests single locations and
-// pairs with per-location bit masks of the items held and covered in full
-// before comparing quantities; it scores trial plans into reused buffers
-// (only the kept ones are copied). Scratch buffers come from a sync.Pool.
+// lists in linear time from per-SKU candidate lists into one flat,
+// pointer-free table, already sorted (units held descending, then
+// preference) when the demand per SKU is small, and zeroes only the
+// entries it set; with at most 64 items it tests single locations and
+// pairs with per-location bit masks of the items held and covered in
+// full before comparing quantities, and its branch and bound visits only
+// the items a location holds. It scores trial plans into reused buffers
+// (only the kept ones are copied). Scratch buffers come from a sync.Pool,
+// and the pooled candidates' fields are rewritten only when they change.
 // The candidate traces are stored compactly (see Decision.Candidates):
 // one pointer-free 24-byte row per location, so the collector does not
 // scan it and writing it costs no write barrier, with the reasons'
@@ -200,15 +204,15 @@
 // shared slice; the []Candidate view (about 150 bytes a location) is
 // built only when Candidates is called.
 //
-// BenchmarkRoute20x1000 (20 lines over 1,000 locations, one goroutine),
-// measured alternately with the previous code on a shared 2-core
-// machine, 16 runs each (benchstat medians): p50 286 us (242 to 316)
-// against 326 us (263 to 343), -12%, p=0.001; p99 1.67 ms against 1.92
-// ms, -13%, p=0.033; 336 us/op against 432 us/op, -22%, p<0.001; 55 KiB
-// and 62 allocations per call instead of 181 KiB and 182. The 250 us aim
-// is not met at the median on this machine: 3 runs of 16 were below it.
-// BenchmarkRoute20x1000Explained, which also calls Candidates after each
-// call, has a p50 of 361 us and 214 KiB per call: reading the full
-// explanation costs about 75 us, 10% more than routing with the old
-// exported field did, so read one location with Candidate or WhyNot.
+// BenchmarkRoute20x1000 (20 lines over 1,000 locations, one goroutine) on
+// the project's 2-core machine, quiet: the median of the per-run p50s is
+// 224 us over 10 runs (178 to 245 us); alternated with the code before
+// these changes, 6 runs each, p50 632 -> 251 us (-60%, p=0.002), p99 2.6
+// -> 1.4 ms, 234 -> 53 KiB and 228 -> 58 allocations per call. The aim, a
+// p50 under 250 us, is met on a quiet machine (13 of those 16 runs); under
+// load from other processes it is not. BenchmarkRoute20x1000Explained also
+// calls Candidates after each call: reading the full explanation costs
+// about 60 to 110 us more (p50 308 to 314 us in 3 runs against 199 to 256
+// us for the plain one), so read one location with Candidate or WhyNot.
+// BENCHMARKS.md has the figures and the commands.
 package routing

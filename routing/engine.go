@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
@@ -532,9 +533,16 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 	}
 	stockBuf := fill64(&b.stock, ranked*nk, 0)
 	stockRows := stockBuf // candidate j's row is stockRows[j*nk:][:nk]
-	keyBuf := make([]int64, ranked*nr)
-	pr.traces.keys = keyBuf
+	// The candidates' keys are written into a pooled buffer, so that each
+	// candidate's Keys view is usually unchanged from the last call (no
+	// pointer write), and copied into the trace's own slice below.
+	if b.ckeys == nil {
+		b.ckeys = make([]int64, 0, 64) // views non-nil even when empty, as before
+	}
+	keyBuf := fill64(&b.ckeys, ranked*nr, 0)
+	keyAll := keyBuf
 	keyOff := int32(0)
+	var why Reason
 	for ti, si := range c.scope {
 		site := &n.sites[si]
 		tr := &pr.traces.rows[ti]
@@ -545,8 +553,7 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 				continue
 			}
 		}
-		var why Reason
-		if !s.runFilters(ctx, si, site, relax, &why) {
+		if !s.runFilters(ctx, si, site, relax, &why) { // sets all of why on a rejection
 			pr.reject(tr, &why)
 			continue
 		}
@@ -573,7 +580,18 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 		j := len(pr.p.Candidates)
 		pr.p.Candidates = pr.p.Candidates[:j+1]
 		pc := &pr.p.Candidates[j] // reused memory: set every field
-		pc.Location, pc.Stock, pc.DistanceMeters, pc.Keys = site.Location.ID, stockBuf[:nk:nk], tr.dist, keys
+		// Pointer fields are written only when they change: the buffers
+		// are pooled, so the views are often the last call's.
+		if id := site.Location.ID; !sameString(string(pc.Location), string(id)) {
+			pc.Location = id
+		}
+		if st := stockBuf[:nk:nk]; !sameView(pc.Stock, st) {
+			pc.Stock = st
+		}
+		if !sameView(pc.Keys, keys) {
+			pc.Keys = keys
+		}
+		pc.DistanceMeters = tr.dist
 		pc.Priority, pc.Cost, pc.Transfer = site.Priority, site.ShipmentCost, c.transfer && si != c.store
 		pr.traceOf = append(pr.traceOf, ti)
 		stockBuf = stockBuf[nk:]
@@ -581,19 +599,23 @@ func (e *Engine) prepare(n *Network, c *canonical, s *strategy, relax bool) *pre
 	}
 	b.traceOf = pr.traceOf
 	b.cands = pr.p.Candidates
+	pr.traces.keys = make([]int64, len(keyAll))
+	copy(pr.traces.keys, keyAll)
 	pr.short = make([]int64, len(c.skus))
 	flat, flatQty := b.hold[:0], b.holdQty[:0]
 	starts := fillInt(&b.starts, len(c.skus)+1, 0)
 	for k := range c.skus {
 		starts[k] = len(flat)
+		var short int64
 		for _, h := range skuHold[k] {
 			if j := row[h.site]; j > 0 {
 				stockRows[(j-1)*nk+k] = h.qty
-				pr.short[k] += h.qty
+				short += h.qty
 				flat = append(flat, j-1)
 				flatQty = append(flatQty, h.qty)
 			}
 		}
+		pr.short[k] = short
 	}
 	starts[len(c.skus)] = len(flat)
 	b.hold, b.holdQty = flat, flatQty
@@ -935,7 +957,7 @@ type fastFilter interface {
 
 // probBufs are per-call scratch buffers of a Problem and its solver,
 // reused across calls through bufPool. None of them is reachable from a
-// Decision (cands may still point into the last one's Keys).
+// Decision (the candidates' Keys and Stock point into ckeys and stock).
 type probBufs struct {
 	keys      []uint64
 	keys2     []uint64 // radix sort scratch
@@ -946,10 +968,10 @@ type probBufs struct {
 	traceOf   []int
 	units     []int64 // units per candidate of the plan
 	stock     []int64
+	ckeys     []int64 // ranker keys of the candidates
 	cands     []ProblemCandidate
 	t         []int64 // solver rows; all zero unless tDirty
 	tDirty    bool
-	rows      [][]int64   // solver row headers
 	hold      []int       // per-SKU candidate lists, flat
 	holdQty   []int64     // their stock, parallel to hold
 	skuHold   [][]holding // Network.holders of the ordered SKUs
@@ -960,6 +982,8 @@ type probBufs struct {
 	bucket    []int
 	bucketV   []int64
 	cnt       []int
+	loff      []int     // per item, first level slot in lc
+	lc        []int     // per (item, level), holder count then next slot
 	hflat     []int     // sparse holder lists, flat
 	hval      []int64   // their t values
 	hviews    [][]int   // views of hflat
@@ -991,6 +1015,19 @@ func fill64(b *[]int64, n int, v int64) []int64 {
 	return s
 }
 
+// sameView reports whether a and b are the same non-empty view of one
+// array (same start, length and capacity).
+func sameView(a, b []int64) bool {
+	return len(a) == len(b) && cap(a) == cap(b) && len(a) > 0 && &a[0] == &b[0]
+}
+
+// sameString reports whether a and b are the same string in memory (same
+// bytes and length), without comparing contents: a cheap test before a
+// pointer write.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
 // fillU64 returns (*b)[:n] cleared, growing *b when needed.
 func fillU64(b *[]uint64, n int) []uint64 {
 	if cap(*b) < n {
@@ -999,6 +1036,22 @@ func fillU64(b *[]uint64, n int) []uint64 {
 	s := (*b)[:n]
 	clear(s)
 	return s
+}
+
+// growInt returns (*b)[:n], growing *b when needed, without clearing it.
+func growInt(b *[]int, n int) []int {
+	if cap(*b) < n {
+		*b = make([]int, n)
+	}
+	return (*b)[:n]
+}
+
+// grow64 is growInt for int64s.
+func grow64(b *[]int64, n int) []int64 {
+	if cap(*b) < n {
+		*b = make([]int64, n)
+	}
+	return (*b)[:n]
 }
 
 // fillInt is fill64 for ints.

@@ -160,7 +160,9 @@ func (p *Problem) prepare() {
 			keys = append(keys, k)
 		}
 		scratch = slices.Grow(scratch[:0], n)[:n]
-		sorted := radixSort(keys, scratch)
+		// Keys were appended in index order, so the sort need not look at
+		// the index bits.
+		sorted := radixSortHigh(keys, scratch, sh)
 		for r, k := range sorted {
 			p.pref[r] = int(k & (1<<sh - 1))
 		}
@@ -223,6 +225,53 @@ func radixSort(keys, scratch []uint64) []uint64 {
 		}
 		for _, k := range src {
 			b := byte(k >> (8 * d))
+			dst[c[b]] = k
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}
+
+// radixSortHigh gives the order radixSort gives when keys with the same
+// bits from lo up already appear in increasing order (as when the low lo
+// bits are an index and the keys were appended in index order): it sorts
+// stably on the bits from lo up only, in digits of at most 11 bits.
+func radixSortHigh(keys, scratch []uint64, lo uint) []uint64 {
+	if len(keys) < 2 {
+		return keys
+	}
+	var or uint64
+	for _, k := range keys {
+		or |= k
+	}
+	top := uint(bits.Len64(or))
+	if top <= lo {
+		return keys
+	}
+	passes := (top - lo + 10) / 11
+	w := (top - lo + passes - 1) / passes // balanced digit width, <= 11
+	mask := uint64(1)<<w - 1
+	var count [1 << 11]uint32
+	src, dst := keys, scratch
+	for d := lo; d < top; d += w {
+		c := count[:1<<w]
+		if d != lo {
+			clear(c)
+		}
+		for _, k := range src {
+			c[(k>>d)&mask]++
+		}
+		if int(c[(src[0]>>d)&mask]) == len(src) {
+			continue // every key has this digit
+		}
+		var sum uint32
+		for i, v := range c {
+			c[i] = sum
+			sum += v
+		}
+		for _, k := range src {
+			b := (k >> d) & mask
 			dst[c[b]] = k
 			c[b]++
 		}

@@ -32,11 +32,12 @@ func (Tiered) Name() string { return "tiered" }
 type tsolve struct {
 	p       *Problem
 	split   bool
-	items   []int64   // demand per item (capped by what the network has)
-	t       [][]int64 // t[c][item]
-	holders [][]int   // per item, candidates with t > 0, by t desc then preference
-	relev   []int     // candidates with some t > 0, preference order
-	target  int64     // units servable by the whole network
+	items   []int64 // demand per item (capped by what the network has)
+	tf      []int64 // t of candidate c and item i at tf[c*ni+i] (see row)
+	ni      int     // number of items
+	holders [][]int // per item, candidates with t > 0, by t desc then preference
+	relev   []int   // candidates with some t > 0, preference order
+	target  int64   // units servable by the whole network
 	// relax is true when every item with a holder is served by any plan
 	// reaching target (always with line splitting), so that per-item
 	// coverage is necessary and the item-based tiers are exact.
@@ -116,7 +117,7 @@ func (s *tsolve) cleanRows() {
 	}
 	for i, hs := range s.p.byItem {
 		for _, c := range hs {
-			s.t[c][i] = 0
+			s.tf[c*s.ni+i] = 0
 		}
 	}
 	b.tDirty = false
@@ -144,10 +145,6 @@ func newTsolve(p *Problem) *tsolve {
 	}
 	var buf []int64
 	if b := p.pool; b != nil {
-		if cap(b.rows) < n {
-			b.rows = make([][]int64, n)
-		}
-		s.t = b.rows[:n]
 		// b.t is all zero unless a call did not finish cleanRows (dense
 		// build, or a panic): then clear it all.
 		if cap(b.t) < n*ni {
@@ -167,59 +164,97 @@ func newTsolve(p *Problem) *tsolve {
 		}
 		s.relev = slices.Grow(b.relev[:0], n)
 	} else {
-		s.t = make([][]int64, n)
 		s.holders = make([][]int, ni)
 		buf = make([]int64, n*ni)
 	}
 	sum := make([]int64, ni)
 	var vals [][]int64 // sparse only: per item, t of each holder
-	// Every row of s.t is set below (p.pref holds every candidate).
+	direct := false    // sparse only: holders already sorted by (t desc, preference)
+	s.tf, s.ni = buf, ni
 	sparse := s.split && p.byItem != nil && len(p.byItem) == ni && len(p.byItemQty) == ni && p.pool != nil
 	s.sparse = sparse
+	masksDone := false
 	if sparse {
 		// Sparse: visit only the (candidate, SKU) pairs with stock.
-		for _, c := range p.pref {
-			s.t[c] = buf[:ni:ni]
-			buf = buf[ni:]
-		}
-		// Bucket the (rank, item, t) triples by rank, then read them in
-		// rank order: holders come out in preference order in linear time,
-		// into one flat buffer cut per item (with their t values alongside,
-		// so that the sort below reads them in sequence).
+		// Holders must come out in preference order (then sorted by t
+		// desc): either bucket the (rank, item, t) triples by rank and read
+		// them in rank order, or, with masks, read each candidate's items
+		// from its mask in rank order. Either is linear, and fills one flat
+		// buffer cut per item (with the t values alongside, so that the
+		// sort below reads them in sequence).
 		b := p.pool
-		start := fillInt(&b.anyOf, n+1, 0)
 		cnt := fillInt(&b.cnt, ni, 0)
+		// With few levels of t (t is at most the item's demand), holders
+		// are also bucketed by level (demand - t) per item: read in rank
+		// order, they come out sorted by (t desc, preference), and the
+		// per-item sort below is skipped. lc counts, then places, the
+		// holders of (item, level) at loff[item] + level.
+		loff := fillInt(&b.loff, ni+1, 0)
+		for i, g := range s.items {
+			loff[i+1] = loff[i] + int(max(g, 0))
+		}
+		direct = loff[ni] <= 4*n+64
+		var lc []int
+		if direct {
+			lc = fillInt(&b.lc, loff[ni], 0)
+		}
+		// fast: holders are read from the masks (items held, per
+		// candidate) in rank order, with no bucketing by rank.
+		fast := direct && ni <= 64
+		var start []int
+		if fast {
+			s.initMasks()
+			masksDone = true
+		} else {
+			start = fillInt(&b.anyOf, n+1, 0)
+		}
 		total := 0
 		for i, hs := range p.byItem {
 			qty, g := p.byItemQty[i], s.items[i]
+			bit := uint64(1) << (i & 63)
+			var si int64 // sum[i]
+			k := 0       // cnt[i]
 			for j, c := range hs {
 				v := min(qty[j], g)
 				if v <= 0 {
 					continue
 				}
-				s.t[c][i] = v
-				sum[i] += v
+				s.tf[c*s.ni+i] = v
+				si += v
+				k++
+				if fast {
+					s.nz[c] |= bit
+					lc[loff[i]+int(g-v)]++
+					continue
+				}
 				start[p.rank[c]+1]++
-				cnt[i]++
+				if direct {
+					lc[loff[i]+int(g-v)]++
+				}
 			}
-			total += cnt[i]
+			sum[i], cnt[i] = si, k
+			total += k
 		}
-		for r := 1; r <= n; r++ {
-			start[r] += start[r-1]
-		}
-		at := fillInt(&b.bucket, total, 0)
-		atv := fill64(&b.bucketV, total, 0)
-		for i, hs := range p.byItem {
-			qty, g := p.byItemQty[i], s.items[i]
-			for j, c := range hs {
-				if v := min(qty[j], g); v > 0 {
-					r := p.rank[c]
-					at[start[r]], atv[start[r]] = i, v
-					start[r]++
+		var at []int
+		var atv []int64
+		if !fast {
+			for r := 1; r <= n; r++ {
+				start[r] += start[r-1]
+			}
+			at = growInt(&b.bucket, total)
+			atv = grow64(&b.bucketV, total)
+			for i, hs := range p.byItem {
+				qty, g := p.byItemQty[i], s.items[i]
+				for j, c := range hs {
+					if v := min(qty[j], g); v > 0 {
+						r := p.rank[c]
+						at[start[r]], atv[start[r]] = i, v
+						start[r]++
+					}
 				}
 			}
 		}
-		hf, hv := fillInt(&b.hflat, total, 0), fill64(&b.hval, total, 0)
+		hf, hv := growInt(&b.hflat, total), grow64(&b.hval, total) // every entry is set below
 		if cap(b.hviews) < ni {
 			b.hviews = make([][]int, ni)
 			b.vviews = make([][]int64, ni)
@@ -230,29 +265,62 @@ func newTsolve(p *Problem) *tsolve {
 		for i := range ni {
 			s.holders[i] = hf[off : off+cnt[i] : off+cnt[i]]
 			vals[i] = hv[off : off+cnt[i] : off+cnt[i]]
+			if direct {
+				// lc: first slot of each (item, level).
+				q := off
+				for l := loff[i]; l < loff[i+1]; l++ {
+					lc[l], q = q, q+lc[l]
+				}
+			}
 			pos[i], off = off, off+cnt[i]
 		}
-		// start[r] now ends rank r's bucket; rank r begins at start[r-1].
-		lo := 0
-		for r, c := range p.pref {
-			hi := start[r]
-			for k := lo; k < hi; k++ {
-				i := at[k]
-				hf[pos[i]], hv[pos[i]] = c, atv[k]
-				pos[i]++
-			}
-			if hi > lo {
+		if fast {
+			for _, c := range p.pref {
+				m := s.nz[c]
+				if m == 0 {
+					continue
+				}
 				s.relev = append(s.relev, c)
+				row := s.row(c)
+				for ; m != 0; m &= m - 1 {
+					i := bits.TrailingZeros64(m)
+					v := row[i]
+					l := loff[i] + int(s.items[i]-v)
+					hf[lc[l]], hv[lc[l]] = c, v
+					lc[l]++
+				}
 			}
-			lo = hi
+		} else {
+			// start[r] now ends rank r's bucket; rank r begins at start[r-1].
+			lo := 0
+			for r, c := range p.pref {
+				hi := start[r]
+				if direct {
+					for k := lo; k < hi; k++ {
+						i, v := at[k], atv[k]
+						l := loff[i] + int(s.items[i]-v)
+						hf[lc[l]], hv[lc[l]] = c, v
+						lc[l]++
+					}
+				} else {
+					for k := lo; k < hi; k++ {
+						i := at[k]
+						hf[pos[i]], hv[pos[i]] = c, atv[k]
+						pos[i]++
+					}
+				}
+				if hi > lo {
+					s.relev = append(s.relev, c)
+				}
+				lo = hi
+			}
 		}
 	}
 	for _, c := range p.pref {
 		if sparse {
 			break
 		}
-		row := buf[:ni:ni]
-		buf = buf[ni:]
+		row := s.row(c)
 		any := false
 		for i := range ni {
 			var v int64
@@ -268,7 +336,6 @@ func newTsolve(p *Problem) *tsolve {
 				s.holders[i] = append(s.holders[i], c)
 			}
 		}
-		s.t[c] = row
 		if any {
 			s.relev = append(s.relev, c)
 		}
@@ -277,7 +344,7 @@ func newTsolve(p *Problem) *tsolve {
 	var tmp []int
 	var tv []int64
 	masks := s.split && ni <= 64
-	if masks {
+	if masks && !masksDone {
 		s.initMasks()
 	}
 	for i := range ni {
@@ -292,19 +359,22 @@ func newTsolve(p *Problem) *tsolve {
 		} else {
 			tv = slices.Grow(tv[:0], len(h))[:len(h)]
 			for k, c := range h {
-				tv[k] = s.t[c][i]
+				tv[k] = s.tf[c*s.ni+i]
 			}
 			hv = tv
 		}
 		if masks {
 			s.itemMasks(i, h, hv)
 		}
+		if direct {
+			continue
+		}
 		var top int64
 		for _, v := range hv {
 			top = max(top, v)
 		}
 		if top > 256 || len(h) < 16 {
-			slices.SortStableFunc(h, func(a, b int) int { return cmpI(s.t[b][i], s.t[a][i]) })
+			slices.SortStableFunc(h, func(a, b int) int { return cmpI(s.tf[b*s.ni+i], s.tf[a*s.ni+i]) })
 			continue
 		}
 		count = slices.Grow(count[:0], int(top)+2)[:top+2]
@@ -342,6 +412,12 @@ func newTsolve(p *Problem) *tsolve {
 		s.relax = all == s.target
 	}
 	return s
+}
+
+// row returns the t values of candidate c, one per item.
+func (s *tsolve) row(c int) []int64 {
+	o := c * s.ni
+	return s.tf[o : o+s.ni : o+s.ni]
 }
 
 // initMasks sizes and clears s.nz and s.full and sets s.all.
@@ -429,7 +505,7 @@ func (s *tsolve) relaxedOK(set []int) bool {
 	for i, g := range s.items {
 		var h int64
 		for _, c := range set {
-			h += s.t[c][i]
+			h += s.tf[c*s.ni+i]
 			if h >= g {
 				break
 			}
@@ -517,7 +593,7 @@ func (s *tsolve) run() Certificate {
 		var part []int
 		for _, a := range s.holders[star] {
 			for i, g := range s.items {
-				r[i] = g - s.t[a][i]
+				r[i] = g - s.tf[a*s.ni+i]
 			}
 			if s.split {
 				// With line splitting a pair covers everything exactly when
@@ -546,7 +622,7 @@ func (s *tsolve) run() Certificate {
 					if s.full != nil && lacks&^s.full[b] != 0 {
 						continue
 					}
-					tb := s.t[b]
+					tb := s.row(b)
 					if s.full != nil {
 						for _, i := range part {
 							if r[i] > tb[i] {
@@ -656,7 +732,7 @@ func (s *tsolve) residualLB(r []int64, banned []bool) (int, bool) {
 			if banned[c] {
 				continue
 			}
-			acc += s.t[c][i]
+			acc += s.tf[c*s.ni+i]
 			k++
 			if acc >= v {
 				break
@@ -688,7 +764,7 @@ func (s *tsolve) greedy() []int {
 			var g int64
 			for i, v := range r {
 				if v > 0 {
-					g += min(v, s.t[c][i])
+					g += min(v, s.tf[c*s.ni+i])
 				}
 			}
 			s.nodes++
@@ -712,7 +788,7 @@ func (s *tsolve) greedy() []int {
 		in[bc] = true
 		set = append(set, bc)
 		for i := range r {
-			r[i] -= s.t[bc][i]
+			r[i] -= s.tf[bc*s.ni+i]
 		}
 	}
 	if s.feasible(set) {
@@ -800,7 +876,14 @@ func (s *tsolve) branch(unf int64) bool {
 		if !b {
 			d = 1
 		}
-		for i, v := range s.t[c] {
+		if s.nz != nil {
+			// nz[c] has the items c holds (t > 0).
+			for m := s.nz[c]; m != 0; m &= m - 1 {
+				free[bits.TrailingZeros64(m)] += d
+			}
+			return
+		}
+		for i, v := range s.row(c) {
 			if v > 0 { // c is a holder of i
 				free[i] += d
 			}
@@ -861,12 +944,25 @@ func (s *tsolve) branch(unf int64) bool {
 			if s.p.Candidates[c].Transfer {
 				tr++
 			}
-			for i := range r {
-				r[i] -= s.t[c][i]
+			tc := s.row(c)
+			if s.nz != nil {
+				for m := s.nz[c]; m != 0; m &= m - 1 {
+					r[bits.TrailingZeros64(m)] -= tc[bits.TrailingZeros64(m)]
+				}
+			} else {
+				for i := range r {
+					r[i] -= tc[i]
+				}
 			}
 			done := dfs()
-			for i := range r {
-				r[i] += s.t[c][i]
+			if s.nz != nil {
+				for m := s.nz[c]; m != 0; m &= m - 1 {
+					r[bits.TrailingZeros64(m)] += tc[bits.TrailingZeros64(m)]
+				}
+			} else {
+				for i := range r {
+					r[i] += tc[i]
+				}
 			}
 			dist -= s.p.Candidates[c].DistanceMeters
 			cost -= s.p.Candidates[c].Cost
@@ -987,7 +1083,7 @@ func (s *tsolve) maxCoverage(lb int) Certificate {
 				var g int64
 				for i, v := range r {
 					if v > 0 {
-						g += min(v, s.t[c][i])
+						g += min(v, s.tf[c*s.ni+i])
 					}
 				}
 				if g > bg {
@@ -1000,7 +1096,7 @@ func (s *tsolve) maxCoverage(lb int) Certificate {
 			in[bc] = true
 			set = append(set, bc)
 			for i := range r {
-				r[i] -= s.t[bc][i]
+				r[i] -= s.tf[bc*s.ni+i]
 			}
 		}
 		consider(set)
