@@ -155,21 +155,29 @@ func TestSolverRowsLeftClean(t *testing.T) {
 	}
 }
 
+// TestRadixSort: radixSortHigh sorts like slices.Sort, for plain keys (lo
+// 0) and for keys whose low lo bits are an index appended in order.
 func TestRadixSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{0, 1, 2, 3, 17, 256, 1000, 5000} {
-		for _, bits := range []uint{1, 8, 30, 40, 64} {
-			keys := make([]uint64, n)
-			for i := range keys {
-				keys[i] = r.Uint64() >> (64 - bits)
-				if r.IntN(10) == 0 {
-					keys[i] |= 1 << 63 // like the transfer bit
+	for _, lo := range []uint{0, 10, 12} {
+		for _, n := range []int{0, 1, 2, 3, 17, 256, 1000} {
+			for _, bits := range []uint{1, 8, 30, 40, 64 - lo} {
+				keys := make([]uint64, n)
+				for i := range keys {
+					k := r.Uint64() >> (64 - bits)
+					if r.IntN(10) == 0 {
+						k |= 1 << (63 - lo) // like the transfer bit
+					}
+					keys[i] = k<<lo | uint64(i)&(1<<lo-1)
 				}
-			}
-			want := slices.Clone(keys)
-			slices.Sort(want)
-			if got := radixSort(keys, make([]uint64, n)); !slices.Equal(got, want) {
-				t.Fatalf("n=%d bits=%d: radixSort differs from slices.Sort", n, bits)
+				if lo > 0 && n > 1<<lo {
+					continue // the index would not fit
+				}
+				want := slices.Clone(keys)
+				slices.Sort(want)
+				if got := radixSortHigh(keys, make([]uint64, n), lo); !slices.Equal(got, want) {
+					t.Fatalf("lo=%d n=%d bits=%d: radixSortHigh differs from slices.Sort", lo, n, bits)
+				}
 			}
 		}
 	}

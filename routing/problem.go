@@ -192,51 +192,12 @@ func (p *Problem) prepare() {
 	}
 }
 
-// radixSort sorts keys in increasing order by least-significant-digit
-// radix sort on bytes, skipping the bytes that are the same in every key;
-// scratch has the length of keys. It returns the sorted slice, which is
-// keys or scratch. For distinct keys the order is the one slices.Sort
-// gives.
-func radixSort(keys, scratch []uint64) []uint64 {
-	if len(keys) < 2 {
-		return keys
-	}
-	var or uint64
-	for _, k := range keys {
-		or |= k
-	}
-	nd := (bits.Len64(or) + 7) / 8 // bytes above are 0 in every key
-	var count [8][256]uint32
-	for _, k := range keys {
-		for d := range nd {
-			count[d][byte(k>>(8*d))]++
-		}
-	}
-	src, dst := keys, scratch
-	for d := range nd {
-		c := &count[d]
-		if int(c[byte(src[0]>>(8*d))]) == len(src) {
-			continue // every key has this byte
-		}
-		var sum uint32
-		for i, v := range c {
-			c[i] = sum
-			sum += v
-		}
-		for _, k := range src {
-			b := byte(k >> (8 * d))
-			dst[c[b]] = k
-			c[b]++
-		}
-		src, dst = dst, src
-	}
-	return src
-}
-
-// radixSortHigh gives the order radixSort gives when keys with the same
+// radixSortHigh sorts keys in increasing order when keys with the same
 // bits from lo up already appear in increasing order (as when the low lo
-// bits are an index and the keys were appended in index order): it sorts
-// stably on the bits from lo up only, in digits of at most 11 bits.
+// bits are an index and the keys were appended in index order; lo 0 is a
+// plain sort): it sorts stably on the bits from lo up only, least
+// significant digit first, in digits of at most 11 bits, and returns
+// keys or scratch, whichever holds the result.
 func radixSortHigh(keys, scratch []uint64, lo uint) []uint64 {
 	if len(keys) < 2 {
 		return keys
