@@ -318,9 +318,6 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 			rows.Close()
 			return t.fail(err)
 		}
-		if !t.pairs[skuLoc{omnikit.SKU(sku), omnikit.LocationID(loc)}] {
-			continue // not asked for (the query returns only pairs asked for)
-		}
 		t.bal[inventory.Account{SKU: omnikit.SKU(sku), Location: omnikit.LocationID(loc), Bucket: inventory.Bucket(bucket), Peer: omnikit.LocationID(peer)}] = qty
 	}
 	if err := rows.Err(); err != nil {
@@ -334,9 +331,7 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 			rows.Close()
 			return t.fail(err)
 		}
-		if k := (skuLoc{omnikit.SKU(sku), omnikit.LocationID(loc)}); t.pairs[k] {
-			t.sfty[k] = qty
-		}
+		t.sfty[skuLoc{omnikit.SKU(sku), omnikit.LocationID(loc)}] = qty
 	}
 	if err := rows.Err(); err != nil {
 		return t.fail(err)
@@ -358,12 +353,11 @@ func (t *pgTx) prelude(lockKeys []int64, pairs [2][]string, skus []string) error
 		var seq int64
 		if err := br.QueryRow().Scan(&seq); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
-				return t.fail(fmt.Errorf("postgres: ledger head missing in schema %q: %w", t.s.schema, ErrCorrupt))
+				return t.headMissing()
 			}
 			return t.fail(err)
 		}
-		t.headLocked = true
-		t.seq, t.flushedSeq, t.headSeq = seq, seq, seq
+		t.headAt(seq)
 	}
 	if err := br.Close(); err != nil {
 		return t.fail(err)
@@ -383,11 +377,20 @@ func (t *pgTx) lockHead() error {
 		return err
 	}
 	if !found {
-		return t.fail(fmt.Errorf("postgres: ledger head missing in schema %q: %w", t.s.schema, ErrCorrupt))
+		return t.headMissing()
 	}
+	t.headAt(seq)
+	return nil
+}
+
+// headAt records that the transaction holds the head, which stood at seq.
+func (t *pgTx) headAt(seq int64) {
 	t.headLocked = true
 	t.seq, t.flushedSeq, t.headSeq = seq, seq, seq
-	return nil
+}
+
+func (t *pgTx) headMissing() error {
+	return t.fail(fmt.Errorf("postgres: ledger head missing in schema %q: %w", t.s.schema, ErrCorrupt))
 }
 
 // prepareScan readies a read of whole tables inside Update: it takes the
