@@ -198,10 +198,6 @@ func (s *Site) available(sku omnikit.SKU) int64 {
 	return max(0, s.Stock[sku]-s.SafetyStock[sku])
 }
 
-func validGeo(p omnikit.GeoPoint) bool {
-	return p.Validate() == nil && !math.IsNaN(p.Lat)
-}
-
 // siteHot is the part of a Site that CapabilityFilter and CapacityFilter
 // read, packed so that the per-location loop of a call touches a few bytes
 // per site instead of the whole Site.

@@ -128,8 +128,7 @@ type canonical struct {
 	lineSKU  []int          // index into skus per line
 	scope    []int          // site indexes in scope, sorted; may be Network.all: never modify
 	exclude  map[int]Reason // nil when nothing is excluded
-	outScope bool
-	store    int // pickup or selling store site index, -1 for Ship
+	store    int            // pickup or selling store site index, -1 for Ship
 	transfer bool
 }
 

@@ -38,8 +38,6 @@ func newResTable() resTable {
 		pairIdx: map[skuLoc]uint32{}}
 }
 
-func (t *resTable) len() int { return len(t.index) + len(t.spill) }
-
 // ref returns the place of the record of id.
 func (t *resTable) ref(id inventory.ReservationID) (ref uint64, h uint64, ok bool) {
 	h = maphash.String(t.seed, string(id))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 
 	"github.com/omnikit/omnikit/inventory"
@@ -31,8 +30,6 @@ func fileHarness(opts *sqlite.Options) storagetest.InventoryHarness {
 		},
 	}
 }
-
-var fileSeq atomic.Int64
 
 func tempPath(tb testing.TB) string {
 	if tb == nil {
