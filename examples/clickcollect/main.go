@@ -324,10 +324,7 @@ func (d *day) collectInStore() error {
 	d.clock.Advance(time.Hour)
 	d.say("")
 	d.say("A web customer orders 2 hoodies to collect in Lyon.")
-	o, err := d.oms.Place(d.ctx, orders.PlaceRequest{Channel: web, CustomerID: "customer-17", Groups: []orders.GroupRequest{{
-		Delivery: orders.Delivery{Method: routing.Pickup, Store: lyon},
-		Lines:    []orders.LineRequest{{SKU: hoodie, Qty: 2, UnitPrice: euros("49.00")}},
-	}}})
+	o, err := d.placeWeb("customer-17", orders.Delivery{Method: routing.Pickup, Store: lyon}, []orders.LineRequest{{SKU: hoodie, Qty: 2, UnitPrice: euros("49.00")}})
 	if err != nil {
 		return err
 	}
@@ -363,6 +360,12 @@ func (d *day) collectInStore() error {
 	}
 	d.say("  The customer shows %s and takes the hoodies. Order %s is %s; Lyon has %d hoodies left, %d reserved.", f.PickupCode, o.ID, o.State, a.Sellable, a.Reserved)
 	return nil
+}
+
+// placeWeb places a web order of one delivery group: the request every
+// scene but the marketplace one makes.
+func (d *day) placeWeb(customer string, del orders.Delivery, lines []orders.LineRequest) (orders.Order, error) {
+	return d.oms.Place(d.ctx, orders.PlaceRequest{Channel: web, CustomerID: customer, Groups: []orders.GroupRequest{{Delivery: del, Lines: lines}}})
 }
 
 // prepare has a location accept, pick and pack a fulfilment.
@@ -402,13 +405,10 @@ func (d *day) splitShipment() error {
 	d.clock.Advance(time.Hour)
 	d.say("")
 	d.say("A web customer in Paris orders 2 T-shirts and a beanie, delivered home.")
-	o, err := d.oms.Place(d.ctx, orders.PlaceRequest{Channel: web, CustomerID: "customer-23", Groups: []orders.GroupRequest{{
-		Delivery: orders.Delivery{Method: routing.Ship, Address: parisCustomer},
-		Lines: []orders.LineRequest{
-			{SKU: tee, Qty: 2, UnitPrice: euros("19.00")},
-			{SKU: beanie, Qty: 1, UnitPrice: euros("15.00"), Discount: euros("3.00")},
-		},
-	}}})
+	o, err := d.placeWeb("customer-23", orders.Delivery{Method: routing.Ship, Address: parisCustomer}, []orders.LineRequest{
+		{SKU: tee, Qty: 2, UnitPrice: euros("19.00")},
+		{SKU: beanie, Qty: 1, UnitPrice: euros("15.00"), Discount: euros("3.00")},
+	})
 	if err != nil {
 		return err
 	}
@@ -435,10 +435,7 @@ func (d *day) shortPick() error {
 	d.clock.Advance(time.Hour)
 	d.say("")
 	d.say("Another web customer in Paris orders a hoodie, delivered home.")
-	o, err := d.oms.Place(d.ctx, orders.PlaceRequest{Channel: web, CustomerID: "customer-31", Groups: []orders.GroupRequest{{
-		Delivery: orders.Delivery{Method: routing.Ship, Address: parisCustomer},
-		Lines:    []orders.LineRequest{{SKU: hoodie, Qty: 1, UnitPrice: euros("49.00")}},
-	}}})
+	o, err := d.placeWeb("customer-31", orders.Delivery{Method: routing.Ship, Address: parisCustomer}, []orders.LineRequest{{SKU: hoodie, Qty: 1, UnitPrice: euros("49.00")}})
 	if err != nil {
 		return err
 	}
@@ -486,10 +483,7 @@ func (d *day) expiredPickup() error {
 	d.clock.Advance(time.Hour)
 	d.say("")
 	d.say("A web customer orders 2 T-shirts to collect in Lyon.")
-	o, err := d.oms.Place(d.ctx, orders.PlaceRequest{Channel: web, CustomerID: "customer-42", Groups: []orders.GroupRequest{{
-		Delivery: orders.Delivery{Method: routing.Pickup, Store: lyon},
-		Lines:    []orders.LineRequest{{SKU: tee, Qty: 2, UnitPrice: euros("19.00")}},
-	}}})
+	o, err := d.placeWeb("customer-42", orders.Delivery{Method: routing.Pickup, Store: lyon}, []orders.LineRequest{{SKU: tee, Qty: 2, UnitPrice: euros("19.00")}})
 	if err != nil {
 		return err
 	}
