@@ -168,10 +168,11 @@ func (m *omodel) learn(rt *rapid.T, o orders.Order) {
 	}
 }
 
-// pick draws a fulfilment the model knows; ok is false when there is none.
-func (m *omodel) pick(rt *rapid.T) (orders.Order, orders.Fulfilment, bool) {
+// pick draws a fulfilment the model knows, and skips the action when there
+// is none.
+func (m *omodel) pick(rt *rapid.T) (orders.Order, orders.Fulfilment) {
 	if len(m.ids) == 0 {
-		return orders.Order{}, orders.Fulfilment{}, false
+		rt.Skip("no fulfilment")
 	}
 	id := rapid.SampledFrom(m.ids).Draw(rt, "order")
 	m.last = id
@@ -180,7 +181,7 @@ func (m *omodel) pick(rt *rapid.T) (orders.Order, orders.Fulfilment, bool) {
 		rt.Fatal(err)
 	}
 	if len(o.Fulfilments) == 0 {
-		return o, orders.Fulfilment{}, false
+		rt.Skip("no fulfilment")
 	}
 	fs := o.Fulfilments
 	var live []orders.Fulfilment
@@ -193,7 +194,7 @@ func (m *omodel) pick(rt *rapid.T) (orders.Order, orders.Fulfilment, bool) {
 		fs = live
 	}
 	f := rapid.SampledFrom(fs).Draw(rt, "fulfilment")
-	return o, f, true
+	return o, f
 }
 
 var modelSteps = []struct {
@@ -214,10 +215,7 @@ var modelSteps = []struct {
 }
 
 func (m *omodel) step(rt *rapid.T) {
-	o, f, ok := m.pick(rt)
-	if !ok {
-		rt.Skip("no fulfilment")
-	}
+	o, f := m.pick(rt)
 	k := fkey(o.ID, f.ID)
 	cur := m.fstate[k]
 	name := rapid.SampledFrom([]string{"accept", "pick", "pack", "ship", "deliver", "ready", "collect", "collect-wrong-code"}).Draw(rt, "op")
@@ -293,10 +291,7 @@ func (m *omodel) step(rt *rapid.T) {
 }
 
 func (m *omodel) reject(rt *rapid.T) {
-	o, f, ok := m.pick(rt)
-	if !ok {
-		rt.Skip("no fulfilment")
-	}
+	o, f := m.pick(rt)
 	k := fkey(o.ID, f.ID)
 	cur := m.fstate[k]
 	req := orders.RejectRequest{Reason: "not found", KeepStock: rapid.Bool().Draw(rt, "keepStock")}
@@ -349,10 +344,7 @@ func (m *omodel) reject(rt *rapid.T) {
 }
 
 func (m *omodel) cancel(rt *rapid.T) {
-	o, f, ok := m.pick(rt)
-	if !ok {
-		rt.Skip("no fulfilment")
-	}
+	o, f := m.pick(rt)
 	live := func(s orders.FulfilmentState) bool { return !s.Terminal() && s != orders.Shipped }
 	if rapid.Bool().Draw(rt, "whole") {
 		any := false

@@ -302,34 +302,22 @@ func testStoreRoundTrip(t *testing.T, h OrdersHarness) {
 func testStoreDuplicates(t *testing.T, h OrdersHarness) {
 	ctx := context.Background()
 	s := newStoreOnly(t, h)
-	a := storeOrder("A", orders.Open, epoch)
-	a.IdempotencyKey, a.Channel, a.ExternalID = "key-A", "marketplace", "EXT-1"
+	dup := func(id orders.OrderID, key, ext string) orders.Order {
+		o := storeOrder(id, orders.Open, epoch)
+		o.IdempotencyKey, o.Channel, o.ExternalID = key, "marketplace", ext
+		return o
+	}
+	a := dup("A", "key-A", "EXT-1")
 	storeCreate(t, s, a, storeEvent("A", "a"))
 
 	cases := []struct {
 		name string
 		o    orders.Order
 	}{
-		{"same id", func() orders.Order {
-			o := storeOrder("A", orders.Open, epoch)
-			o.IdempotencyKey, o.Channel, o.ExternalID = "key-other", "marketplace", "EXT-other"
-			return o
-		}()},
-		{"same idempotency key", func() orders.Order {
-			o := storeOrder("B", orders.Open, epoch)
-			o.IdempotencyKey, o.Channel, o.ExternalID = "key-A", "marketplace", "EXT-B"
-			return o
-		}()},
-		{"same channel and external id", func() orders.Order {
-			o := storeOrder("B", orders.Open, epoch)
-			o.IdempotencyKey, o.Channel, o.ExternalID = "key-B", "marketplace", "EXT-1"
-			return o
-		}()},
-		{"same key and external id", func() orders.Order {
-			o := storeOrder("B", orders.Open, epoch)
-			o.IdempotencyKey, o.Channel, o.ExternalID = "key-A", "marketplace", "EXT-1"
-			return o
-		}()},
+		{"same id", dup("A", "key-other", "EXT-other")},
+		{"same idempotency key", dup("B", "key-A", "EXT-B")},
+		{"same channel and external id", dup("B", "key-B", "EXT-1")},
+		{"same key and external id", dup("B", "key-A", "EXT-1")},
 	}
 	for _, c := range cases {
 		err := s.Create(ctx, c.o, []orders.Event{storeEvent(c.o.ID, "dup"), storeEvent(c.o.ID, "dup2")})
