@@ -16,6 +16,7 @@ type entryLog struct {
 	index  [][]entryRef // indexSize refs per slice
 	n      int          // number of entries
 	tmp    []byte       // encoding scratch
+	source chunkSource
 }
 
 type entryRef struct {
@@ -59,7 +60,7 @@ func (l *entryLog) append(e *inventory.Entry) {
 	l.tmp = b
 	last := len(l.chunks) - 1
 	if last < 0 || len(l.chunks[last])+len(b) > cap(l.chunks[last]) {
-		l.chunks = append(l.chunks, make([]byte, 0, max(arenaSize, len(b))))
+		l.chunks = append(l.chunks, l.source.next(len(b)))
 		last++
 	}
 	ref := entryRef{chunk: uint32(last), off: uint32(len(l.chunks[last])), size: uint32(len(b))}

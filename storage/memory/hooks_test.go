@@ -22,7 +22,8 @@ func (s *Inventory) corruptBalance(a inventory.Account, delta int64) {
 
 // corruptChannelRaw sets the maintained sum of a channel for a SKU.
 func (s *Inventory) corruptChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU, raw int64) {
-	s.raws[chanSKU{ch, sku}] = raw
+	r := &s.rawRecs[s.raw(chanSKU{ch, sku})]
+	r.q, r.has = raw, true
 }
 
 // corruptReservation replaces the stored reservation r.ID with r.

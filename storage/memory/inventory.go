@@ -28,15 +28,20 @@ type Inventory struct {
 	reservations resTable // all of them, encoded
 	deadlines    deadlineHeap
 	idem         map[string]inventory.IdempotencyRecord
-	raws         map[chanSKU]int64
+	raws         map[chanSKU]int32 // -> index in rawRecs
+	rawRecs      []rawRec
 	entries      entryLog
 	locations    map[omnikit.LocationID]inventory.Location
 	channels     map[omnikit.ChannelID]inventory.Channel
 	skus         map[omnikit.SKU]struct{}
 
-	undo  []undoRec // the open transaction's undo log, reused
-	wtx   memTx     // the write transaction, reused: writers hold mu
-	views sync.Pool // of *memTx, for View
+	undo []undoRec // the open transaction's undo log, reused
+	// undoAux holds what the rare undo records need beyond an undoRec
+	// (an in-transit account, a closure), so that an undoRec stays small:
+	// the undo log is written by every command, from either core.
+	undoAux []undoAux
+	wtx     memTx     // the write transaction, reused: writers hold mu
+	views   sync.Pool // of *memTx, for View
 }
 
 // pairRec holds the accounts of one SKU at one location, in-transit ones
@@ -87,6 +92,25 @@ type chanSKU struct {
 	sku omnikit.SKU
 }
 
+// rawRec is the maintained sum of a channel for a SKU; a record made by a
+// transaction that is rolled back stays, with has false.
+type rawRec struct {
+	ck  chanSKU
+	q   int64
+	has bool
+}
+
+// raw returns the index of the record of k, making it if needed.
+func (s *Inventory) raw(k chanSKU) int32 {
+	if i, ok := s.raws[k]; ok {
+		return i
+	}
+	i := int32(len(s.rawRecs))
+	s.rawRecs = append(s.rawRecs, rawRec{ck: k})
+	s.raws[k] = i
+	return i
+}
+
 // NewInventory returns an empty in-memory inventory store.
 func NewInventory() *Inventory {
 	return &Inventory{
@@ -95,7 +119,7 @@ func NewInventory() *Inventory {
 		reservations: newResTable(),
 		deadlines:    deadlineHeap{index: map[inventory.ReservationID]int{}},
 		idem:         map[string]inventory.IdempotencyRecord{},
-		raws:         map[chanSKU]int64{},
+		raws:         map[chanSKU]int32{},
 		locations:    map[omnikit.LocationID]inventory.Location{},
 		channels:     map[omnikit.ChannelID]inventory.Channel{},
 		skus:         map[omnikit.SKU]struct{}{},
@@ -112,7 +136,7 @@ func (s *Inventory) Update(ctx context.Context, _ []inventory.Account, fn func(i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.undo = s.undo[:0]
+	s.undo, s.undoAux = s.undo[:0], s.undoAux[:0]
 	entries := s.entries.mark()
 	tx := &s.wtx
 	*tx = memTx{s: s, write: true}
@@ -157,18 +181,29 @@ const (
 	undoFunc
 )
 
-// undoRec is kept small: Update appends several per command.
+// undoRec is kept small (40 bytes): Update appends several per command.
 type undoRec struct {
 	kind    undoKind
 	existed bool
 	bucket  inventory.Bucket
-	pair    int32
-	acct    inventory.Account // of an in-transit balance
-	ck      chanSKU
-	q       int64
+	pair    int32  // of a balance or safety stock; -1 for an in-transit balance
+	idx     int32  // of a channel sum in rawRecs, or of the undoAux record
+	q       int64  // the previous quantity
 	key     string // of an idempotency record or a reservation
 	ref     uint64 // of the reservation's previous record
-	fn      func()
+}
+
+// undoAux is what an undo record of an in-transit balance or a closure
+// needs besides its undoRec.
+type undoAux struct {
+	acct inventory.Account
+	fn   func()
+}
+
+// pushAux records a and returns its index for an undoRec.
+func (s *Inventory) pushAux(a undoAux) int32 {
+	s.undoAux = append(s.undoAux, a)
+	return int32(len(s.undoAux) - 1)
 }
 
 func (s *Inventory) rollback(entries mark) {
@@ -177,10 +212,11 @@ func (s *Inventory) rollback(entries mark) {
 		switch u.kind {
 		case undoBalance:
 			if u.pair < 0 {
+				acct := s.undoAux[u.idx].acct
 				if u.existed {
-					s.transit[u.acct] = u.q
+					s.transit[acct] = u.q
 				} else {
-					delete(s.transit, u.acct)
+					delete(s.transit, acct)
 				}
 				break
 			}
@@ -203,17 +239,13 @@ func (s *Inventory) rollback(entries mark) {
 		case undoIdem:
 			delete(s.idem, u.key)
 		case undoRaw:
-			if u.existed {
-				s.raws[u.ck] = u.q
-			} else {
-				delete(s.raws, u.ck)
-			}
+			s.rawRecs[u.idx].q, s.rawRecs[u.idx].has = u.q, u.existed
 		case undoFunc:
-			u.fn()
+			s.undoAux[u.idx].fn()
 		}
 	}
 	s.entries.rollback(entries)
-	s.undo = s.undo[:0]
+	s.undo, s.undoAux = s.undo[:0], s.undoAux[:0]
 }
 
 // noteDeadline keeps the deadline heap in step with reservation r of id.
@@ -320,7 +352,10 @@ func (t *memTx) ChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU) (int64, error)
 	if err := t.check(); err != nil {
 		return 0, err
 	}
-	return t.s.raws[chanSKU{ch, sku}], nil
+	if i, ok := t.s.raws[chanSKU{ch, sku}]; ok {
+		return t.s.rawRecs[i].q, nil
+	}
+	return 0, nil
 }
 
 func (t *memTx) Entry(seq int64) (inventory.Entry, error) {
@@ -427,8 +462,12 @@ func (t *memTx) ChannelRaws(fn func(inventory.ChannelRaw) error) error {
 	if err := t.check(); err != nil {
 		return err
 	}
-	for k, q := range t.s.raws {
-		if err := fn(inventory.ChannelRaw{Channel: k.ch, SKU: k.sku, Raw: q}); err != nil {
+	for i := range t.s.rawRecs {
+		r := &t.s.rawRecs[i]
+		if !r.has {
+			continue
+		}
+		if err := fn(inventory.ChannelRaw{Channel: r.ck.ch, SKU: r.ck.sku, Raw: r.q}); err != nil {
 			return err
 		}
 	}
@@ -472,7 +511,7 @@ func (t *memTx) Append(e *inventory.Entry, balances []inventory.Balance) error {
 		a := b.Account
 		if !pairBucket(a) {
 			old, existed := s.transit[a]
-			s.undo = append(s.undo, undoRec{kind: undoBalance, pair: -1, acct: a, q: old, existed: existed})
+			s.undo = append(s.undo, undoRec{kind: undoBalance, pair: -1, idx: s.pushAux(undoAux{acct: a}), q: old, existed: existed})
 			s.transit[a] = b.Qty
 			continue
 		}
@@ -493,10 +532,9 @@ func (t *memTx) PutReservation(r inventory.Reservation) error {
 		return err
 	}
 	s := t.s
-	old, h, where := s.reservations.lookup(r.ID)
-	existed := where == slotIndex || where == slotSpill
+	old, p, existed := s.reservations.find(r.ID)
 	s.undo = append(s.undo, undoRec{kind: undoReservation, key: string(r.ID), ref: old, existed: existed})
-	s.reservations.putAt(&r, h, where) // encoded, which copies it
+	s.reservations.putAt(&r, p) // encoded, which copies it
 	if existed || !r.ExpiresAt.IsZero() {
 		s.noteDeadline(r.ID, r)
 	}
@@ -519,21 +557,21 @@ func (t *memTx) AddChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU, delta int64
 	if err := t.checkWrite(); err != nil {
 		return 0, err
 	}
-	k := chanSKU{ch, sku}
-	old, existed := t.s.raws[k]
-	t.s.undo = append(t.s.undo, undoRec{kind: undoRaw, ck: k, q: old, existed: existed})
-	t.s.raws[k] = old + delta
-	return old + delta, nil
+	i := t.s.raw(chanSKU{ch, sku})
+	r := &t.s.rawRecs[i]
+	t.s.undo = append(t.s.undo, undoRec{kind: undoRaw, idx: i, q: r.q, existed: r.has})
+	r.q, r.has = r.q+delta, true
+	return r.q, nil
 }
 
 func (t *memTx) SetChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU, raw int64) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
-	k := chanSKU{ch, sku}
-	old, existed := t.s.raws[k]
-	t.s.undo = append(t.s.undo, undoRec{kind: undoRaw, ck: k, q: old, existed: existed})
-	t.s.raws[k] = raw
+	i := t.s.raw(chanSKU{ch, sku})
+	r := &t.s.rawRecs[i]
+	t.s.undo = append(t.s.undo, undoRec{kind: undoRaw, idx: i, q: r.q, existed: r.has})
+	r.q, r.has = raw, true
 	return nil
 }
 
@@ -554,13 +592,13 @@ func (t *memTx) PutLocation(l inventory.Location) error {
 	}
 	s := t.s
 	old, existed := s.locations[l.ID]
-	s.undo = append(s.undo, undoRec{kind: undoFunc, fn: func() {
+	s.undo = append(s.undo, undoRec{kind: undoFunc, idx: s.pushAux(undoAux{fn: func() {
 		if existed {
 			s.locations[l.ID] = old
 		} else {
 			delete(s.locations, l.ID)
 		}
-	}})
+	}})})
 	s.locations[l.ID] = l
 	return nil
 }
@@ -571,13 +609,13 @@ func (t *memTx) PutChannel(c inventory.Channel) error {
 	}
 	s := t.s
 	old, existed := s.channels[c.ID]
-	s.undo = append(s.undo, undoRec{kind: undoFunc, fn: func() {
+	s.undo = append(s.undo, undoRec{kind: undoFunc, idx: s.pushAux(undoAux{fn: func() {
 		if existed {
 			s.channels[c.ID] = old
 		} else {
 			delete(s.channels, c.ID)
 		}
-	}})
+	}})})
 	c.Pool = slices.Clone(c.Pool)
 	s.channels[c.ID] = c
 	return nil
@@ -595,11 +633,11 @@ func (t *memTx) PutSKUs(skus []omnikit.SKU) error {
 			added = append(added, k)
 		}
 	}
-	s.undo = append(s.undo, undoRec{kind: undoFunc, fn: func() {
+	s.undo = append(s.undo, undoRec{kind: undoFunc, idx: s.pushAux(undoAux{fn: func() {
 		for _, k := range added {
 			delete(s.skus, k)
 		}
-	}})
+	}})})
 	return nil
 }
 
