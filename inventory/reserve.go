@@ -58,10 +58,16 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	if err := checkText(req.Owner, "owner"); err != nil {
 		return Reservation{}, err
 	}
-	// A keyed request is checked after its replay misses: a retry of a
-	// reservation whose deadline has passed returns the first result.
+	// The clock is read once, before the transaction: on a store that
+	// commits in memory the transaction holds the store's lock, and
+	// reading the clock is a tenth of a reservation there. The entry and
+	// the reservation are stamped with this time, and the deadline is
+	// checked against it. A keyed request is checked after its replay
+	// misses: a retry of a reservation whose deadline has passed returns
+	// the first result.
+	now := l.clock.Now()
 	if req.IdempotencyKey == "" && !req.ExpiresAt.IsZero() {
-		if err := pastExpiry(req.ExpiresAt, l.clock.Now()); err != nil {
+		if err := pastExpiry(req.ExpiresAt, now); err != nil {
 			return Reservation{}, err
 		}
 	}
@@ -108,6 +114,7 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	}
 	c.l, c.cfg, c.req, c.lines = l, l.cfg, req, lines
 	keys := sortKeys(c.keys)
+	c.at = now
 	err := l.exec(ctx, keys, c.fn)
 	if errors.Is(err, ErrInsufficientStock) && l.due(l.clock.Now()) {
 		// Units held by reservations past their deadline are free: give
@@ -133,6 +140,7 @@ type reserveCmd struct {
 	req   ReserveRequest
 	id    ReservationID
 	fp    string
+	at    time.Time // of the entry and the reservation
 	lines []ReservationLine
 	out   Reservation
 	fn    func(Tx) error // c.run, bound once
@@ -171,7 +179,7 @@ func (c *reserveCmd) run(tx Tx) error {
 		return err
 	}
 	if req.IdempotencyKey != "" {
-		if err := pastExpiry(req.ExpiresAt, l.clock.Now()); err != nil {
+		if err := pastExpiry(req.ExpiresAt, c.at); err != nil {
 			return err
 		}
 	}
@@ -185,7 +193,7 @@ func (c *reserveCmd) run(tx Tx) error {
 			return err
 		}
 	}
-	at := l.clock.Now()
+	at := c.at
 	c.postings = c.postings[:0]
 	for _, ln := range lines {
 		c.postings = append(c.postings, Posting{

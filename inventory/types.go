@@ -142,7 +142,11 @@ type Entry struct {
 	// and has no gaps.
 	Seq  int64
 	Kind EntryKind
-	At   time.Time
+	// At is when the ledger read its clock for the command. A command
+	// reads it before it waits for its transaction, so the entries of
+	// concurrent commands can be a little out of order in At; Seq is
+	// their order.
+	At time.Time
 	// Reservation is set on reserve, release, expire and commit entries.
 	Reservation ReservationID
 	// Reference is the caller's reference (order, count sheet, transfer).

@@ -15,7 +15,6 @@ type entryLog struct {
 	chunks [][]byte     // each arenaSize bytes of capacity, filled in order
 	index  [][]entryRef // indexSize refs per slice
 	n      int          // number of entries
-	tmp    []byte       // encoding scratch
 	source chunkSource
 }
 
@@ -26,6 +25,9 @@ type entryRef struct {
 const (
 	arenaSize = 1 << 20
 	indexSize = 4096
+	// inPlaceRoom is the room a chunk must have left for a record to be
+	// encoded into it directly.
+	inPlaceRoom = 4096
 )
 
 func (l *entryLog) len() int { return l.n }
@@ -56,15 +58,25 @@ func (l *entryLog) rollback(m mark) {
 }
 
 func (l *entryLog) append(e *inventory.Entry) {
-	b := codec.AppendEntry(l.tmp[:0], e)
-	l.tmp = b
+	// Entries are encoded in place, at the end of the last chunk, which
+	// is started anew when less than inPlaceRoom is left; one that does
+	// not fit even so (thousands of postings) is encoded aside first.
 	last := len(l.chunks) - 1
-	if last < 0 || len(l.chunks[last])+len(b) > cap(l.chunks[last]) {
-		l.chunks = append(l.chunks, l.source.next(len(b)))
+	if last < 0 || cap(l.chunks[last])-len(l.chunks[last]) < inPlaceRoom {
+		l.chunks = append(l.chunks, l.source.next(0))
 		last++
 	}
-	ref := entryRef{chunk: uint32(last), off: uint32(len(l.chunks[last])), size: uint32(len(b))}
-	l.chunks[last] = append(l.chunks[last], b...)
+	c := l.chunks[last]
+	b := codec.AppendEntry(c, e)
+	if cap(b) != cap(c) {
+		b = codec.AppendEntry(nil, e)
+		l.chunks = append(l.chunks, append(l.source.next(len(b)), b...))
+		last++
+		b = l.chunks[last]
+		c = b[:0]
+	}
+	ref := entryRef{chunk: uint32(last), off: uint32(len(c)), size: uint32(len(b) - len(c))}
+	l.chunks[last] = b
 	if l.n%indexSize == 0 && l.n/indexSize == len(l.index) {
 		l.index = append(l.index, make([]entryRef, indexSize))
 	}

@@ -42,7 +42,6 @@ type resTable struct {
 	index       map[uint64]uint64                  // hash(id) -> chunk<<32 | offset
 	spill       map[inventory.ReservationID]uint64 // IDs whose hash another ID has
 	hash        func(string) uint64
-	tmp         []byte
 	pairIdx     map[skuLoc]uint32 // -> index in pairs
 	pairs       []skuLoc          // every (SKU, location) of a line, numbered
 }
@@ -183,18 +182,25 @@ func (t *resTable) put(r *inventory.Reservation) uint64 {
 	return t.putAt(r, p)
 }
 
-// append encodes r into the chunks and returns its place.
+// append encodes r into the chunks, in place like the entry log, and
+// returns its place.
 func (t *resTable) append(r *inventory.Reservation) uint64 {
-	b := t.appendReservation(t.tmp[:0], r)
-	t.tmp = b
 	last := len(t.chunks) - 1
-	if last < 0 || len(t.chunks[last])+len(b) > cap(t.chunks[last]) {
-		t.chunks = append(t.chunks, t.source.next(len(b)))
+	if last < 0 || cap(t.chunks[last])-len(t.chunks[last]) < inPlaceRoom {
+		t.chunks = append(t.chunks, t.source.next(0))
 		last++
 	}
-	ref := uint64(last)<<32 | uint64(len(t.chunks[last]))
-	t.chunks[last] = append(t.chunks[last], b...)
-	return ref
+	c := t.chunks[last]
+	b := t.appendReservation(c, r)
+	if cap(b) != cap(c) {
+		b = t.appendReservation(nil, r)
+		t.chunks = append(t.chunks, append(t.source.next(len(b)), b...))
+		last++
+		b = t.chunks[last]
+		c = b[:0]
+	}
+	t.chunks[last] = b
+	return uint64(last)<<32 | uint64(len(c))
 }
 
 // setRef points id, which is stored, at the record at ref.

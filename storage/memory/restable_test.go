@@ -3,6 +3,7 @@ package memory
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,7 +59,13 @@ func TestResTableModel(t *testing.T) {
 			return inventory.ReservationID(rapid.StringMatching(`[a-z_0-9]{1,20}`).Draw(t, "other"))
 		})
 		genRes := func(t *rapid.T, id inventory.ReservationID) inventory.Reservation {
-			r := inventory.Reservation{ID: id, Owner: rapid.SampledFrom([]string{"", "cart-1"}).Draw(t, "owner"),
+			owner := rapid.SampledFrom([]string{"", "cart-1"}).Draw(t, "owner")
+			if rapid.IntRange(0, 9).Draw(t, "large") == 0 {
+				// More than the room kept for encoding in place, at
+				// times more than a chunk.
+				owner = strings.Repeat("o", rapid.IntRange(inPlaceRoom-100, 2*arenaSize).Draw(t, "size"))
+			}
+			r := inventory.Reservation{ID: id, Owner: owner,
 				State: rapid.SampledFrom([]inventory.ReservationState{inventory.Active, inventory.Committed}).Draw(t, "state")}
 			for i := range rapid.IntRange(0, 2).Draw(t, "lines") {
 				r.Lines = append(r.Lines, inventory.ReservationLine{
