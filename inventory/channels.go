@@ -15,9 +15,10 @@ func atp(sellable, safety int64) int64 {
 	return 0
 }
 
-// contribution is what a location with the given ATP adds to a channel's sum.
-func contribution(cfg *config, ch *Channel, loc omnikit.LocationID, atp int64) int64 {
-	if t := ch.Rule.StoreThreshold; t > 0 && cfg.locations[loc].Type == TypeStore {
+// contribution is what a location with the given ATP adds to a channel's
+// sum; store says whether the location is a store.
+func contribution(ch *Channel, store bool, atp int64) int64 {
+	if t := ch.Rule.StoreThreshold; t > 0 && store {
 		if atp <= t {
 			return 0
 		}
@@ -58,8 +59,13 @@ func addDelta(ds []channelDelta, cfg *config, sku omnikit.SKU, loc omnikit.Locat
 	if oldATP == newATP {
 		return ds
 	}
-	for _, ch := range cfg.byLocation[loc] {
-		d := contribution(cfg, ch, loc, newATP) - contribution(cfg, ch, loc, oldATP)
+	chans := cfg.byLocation[loc]
+	if len(chans) == 0 {
+		return ds
+	}
+	store := cfg.isStore(loc)
+	for _, ch := range chans {
+		d := contribution(ch, store, newATP) - contribution(ch, store, oldATP)
 		if d == 0 {
 			continue
 		}

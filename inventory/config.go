@@ -257,8 +257,9 @@ func recomputeRaws(tx ReadTx, cfg *config) (map[chanSKU]int64, error) {
 	out := map[chanSKU]int64{}
 	for k, q := range sellable {
 		a := atp(q, safety[k])
+		store := cfg.isStore(k.loc)
 		for _, ch := range cfg.byLocation[k.loc] {
-			if c := contribution(cfg, ch, k.loc, a); c != 0 {
+			if c := contribution(ch, store, a); c != 0 {
 				out[chanSKU{ch.ID, k.sku}] += c
 			}
 		}

@@ -85,6 +85,12 @@ func newConfig(locs []Location, chans []Channel) *config {
 	return c
 }
 
+// isStore reports whether loc is a store, whose stock a channel's store
+// threshold holds back.
+func (c *config) isStore(loc omnikit.LocationID) bool {
+	return c.locations[loc].Type == TypeStore
+}
+
 func (c *config) locationList() []Location {
 	out := make([]Location, 0, len(c.locations))
 	for _, l := range c.locations {

@@ -170,15 +170,15 @@ func (c *reserveCmd) free() {
 // run is the command's transaction function; it may run more than once.
 func (c *reserveCmd) run(tx Tx) error {
 	l, req, id, lines := c.l, &c.req, c.id, c.lines
-	rec, hit, err := replay(tx, req.IdempotencyKey, c.fp)
-	if err != nil {
-		return err
-	}
-	if hit {
-		c.out, err = tx.Reservation(rec.Reservation)
-		return err
-	}
 	if req.IdempotencyKey != "" {
+		rec, hit, err := replay(tx, req.IdempotencyKey, c.fp)
+		if err != nil {
+			return err
+		}
+		if hit {
+			c.out, err = tx.Reservation(rec.Reservation)
+			return err
+		}
 		if err := pastExpiry(req.ExpiresAt, c.at); err != nil {
 			return err
 		}

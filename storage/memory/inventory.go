@@ -23,6 +23,7 @@ type Inventory struct {
 	// four strings per account); in-transit accounts, which have a peer,
 	// are kept apart in transit.
 	pairs        map[skuLoc]int32 // -> index in recs
+	hotPair      hotPair
 	recs         []pairRec
 	transit      map[inventory.Account]int64
 	reservations resTable // all of them, encoded
@@ -30,10 +31,15 @@ type Inventory struct {
 	idem         map[string]inventory.IdempotencyRecord
 	raws         map[chanSKU]int32 // -> index in rawRecs
 	rawRecs      []rawRec
-	entries      entryLog
-	locations    map[omnikit.LocationID]inventory.Location
-	channels     map[omnikit.ChannelID]inventory.Channel
-	skus         map[omnikit.SKU]struct{}
+	hotRaw       struct {
+		ck  chanSKU
+		idx int32
+	}
+	hotRawOK  bool
+	entries   entryLog
+	locations map[omnikit.LocationID]inventory.Location
+	channels  map[omnikit.ChannelID]inventory.Channel
+	skus      map[omnikit.SKU]struct{}
 
 	undo []undoRec // the open transaction's undo log, reused
 	// undoAux holds what the rare undo records need beyond an undoRec
@@ -100,14 +106,20 @@ type rawRec struct {
 	has bool
 }
 
-// raw returns the index of the record of k, making it if needed.
+// raw returns the index of the record of k, making it if needed. Only
+// write transactions call it: it remembers the last record it returned,
+// like hotPair.
 func (s *Inventory) raw(k chanSKU) int32 {
-	if i, ok := s.raws[k]; ok {
-		return i
+	if s.hotRawOK && s.hotRaw.ck == k {
+		return s.hotRaw.idx
 	}
-	i := int32(len(s.rawRecs))
-	s.rawRecs = append(s.rawRecs, rawRec{ck: k})
-	s.raws[k] = i
+	i, ok := s.raws[k]
+	if !ok {
+		i = int32(len(s.rawRecs))
+		s.rawRecs = append(s.rawRecs, rawRec{ck: k})
+		s.raws[k] = i
+	}
+	s.hotRaw.ck, s.hotRaw.idx, s.hotRawOK = k, i, true
 	return i
 }
 
@@ -275,14 +287,33 @@ func (t *memTx) pair(sku omnikit.SKU, loc omnikit.LocationID, create bool) int32
 	if t.hasLast && t.lastSL.sku == sku && t.lastSL.loc == loc {
 		return t.lastIdx
 	}
+	s := t.s
 	var i int32
-	if create {
-		i = t.s.pairOrNew(sku, loc)
-	} else if i = t.s.pair(sku, loc); i < 0 {
-		return -1
+	if h := &s.hotPair; h.ok && h.sl.sku == sku && h.sl.loc == loc {
+		i = h.idx
+	} else {
+		if create {
+			i = s.pairOrNew(sku, loc)
+		} else if i = s.pair(sku, loc); i < 0 {
+			return -1
+		}
+		if t.write {
+			*h = hotPair{sl: skuLoc{sku, loc}, idx: i, ok: true}
+		}
 	}
 	t.lastSL, t.lastIdx, t.hasLast = skuLoc{sku, loc}, i, true
 	return i
+}
+
+// hotPair remembers the pair a write transaction found last, for the
+// next: on a hot SKU every command is of the same pair, and a lookup
+// hashes its two strings. Pair records are never removed, so what it
+// names stays valid; only write transactions, which hold the store's lock
+// alone, change it.
+type hotPair struct {
+	sl  skuLoc
+	idx int32
+	ok  bool
 }
 
 // balance returns the current balance of a and whether it exists.

@@ -44,6 +44,9 @@ type resTable struct {
 	hash        func(string) uint64
 	pairIdx     map[skuLoc]uint32 // -> index in pairs
 	pairs       []skuLoc          // every (SKU, location) of a line, numbered
+	lastPair    skuLoc
+	lastPairNum uint32
+	lastPairOK  bool
 }
 
 const (
@@ -255,12 +258,17 @@ func (t *resTable) each(fn func(inventory.Reservation) error) error {
 // rolled back.
 func (t *resTable) pairNum(sku omnikit.SKU, loc omnikit.LocationID) uint32 {
 	k := skuLoc{sku, loc}
-	if n, ok := t.pairIdx[k]; ok {
-		return n
+	if t.lastPairOK && t.lastPair == k {
+		return t.lastPairNum
 	}
-	n := uint32(len(t.pairs))
-	t.pairs = append(t.pairs, k)
-	t.pairIdx[k] = n
+	n, ok := t.pairIdx[k]
+	if !ok {
+		n = uint32(len(t.pairs))
+		t.pairs = append(t.pairs, k)
+		t.pairIdx[k] = n
+	}
+	// Remembered for the next record: on a hot SKU, the same pair.
+	t.lastPair, t.lastPairNum, t.lastPairOK = k, n, true
 	return n
 }
 
