@@ -1,21 +1,23 @@
 package memory
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/omnikit/omnikit/inventory"
-	"github.com/omnikit/omnikit/storage/internal/codec"
 )
 
 // entryLog keeps the ledger's entries encoded in pointer-free byte chunks.
 // The log only grows, and a log of Go values full of strings and slices
 // would make every garbage collection mark all of it; bytes are never
-// scanned, and appending never copies what is already there.
+// scanned, and appending never copies what is already there. Accounts,
+// channel levels and reservation IDs are encoded by their numbers in names.
 type entryLog struct {
 	chunks [][]byte     // each arenaSize bytes of capacity, filled in order
 	index  [][]entryRef // indexSize refs per slice
 	n      int          // number of entries
 	source chunkSource
+	names  *names
 }
 
 type entryRef struct {
@@ -67,9 +69,9 @@ func (l *entryLog) append(e *inventory.Entry) {
 		last++
 	}
 	c := l.chunks[last]
-	b := codec.AppendEntry(c, e)
+	b := l.appendEntry(c, e)
 	if cap(b) != cap(c) {
-		b = codec.AppendEntry(nil, e)
+		b = l.appendEntry(nil, e)
 		l.chunks = append(l.chunks, append(l.source.next(len(b)), b...))
 		last++
 		b = l.chunks[last]
@@ -87,11 +89,103 @@ func (l *entryLog) append(e *inventory.Entry) {
 // at decodes entry i (0-based).
 func (l *entryLog) at(i int) inventory.Entry {
 	r := l.index[i/indexSize][i%indexSize]
-	e, err := codec.DecodeEntry(l.chunks[r.chunk][r.off : r.off+r.size])
-	if err != nil {
+	d := decoder{b: l.chunks[r.chunk][r.off : r.off+r.size], n: l.names}
+	e := d.entry()
+	if len(d.b) != 0 {
 		// The log wrote these bytes itself and never changes them.
-		panic(fmt.Sprintf("memory: entry %d: %v", i+1, err))
+		panic(fmt.Sprintf("memory: entry %d: %v", i+1, errMalformed))
 	}
 	e.Seq = int64(i) + 1
+	return e
+}
+
+// entryKinds numbers the entry kinds for the encoding: a kind is one
+// byte, its index plus one, or 0 and the kind's bytes for one not listed.
+var entryKinds = [...]inventory.EntryKind{
+	inventory.KindReceive, inventory.KindCount, inventory.KindAdjust, inventory.KindReserve,
+	inventory.KindRelease, inventory.KindExpire, inventory.KindCommit, inventory.KindSale,
+	inventory.KindTransferOut, inventory.KindTransferIn, inventory.KindReturn, inventory.KindRestock,
+	inventory.KindWriteOff, inventory.KindSafetyStock, inventory.KindRebuild,
+}
+
+// appendEntry appends the encoding of e to b: every field but Seq, which
+// is the entry's position.
+func (l *entryLog) appendEntry(b []byte, e *inventory.Entry) []byte {
+	n := l.names
+	k := 0
+	for i, kind := range entryKinds {
+		if kind == e.Kind {
+			k = i + 1
+			break
+		}
+	}
+	b = append(b, byte(k))
+	if k == 0 {
+		b = appendString(b, string(e.Kind))
+	}
+	b = appendTime(b, e.At)
+	b = n.appendID(b, e.Reservation, true)
+	b = appendString(b, e.Reference)
+	b = appendString(b, e.IdempotencyKey)
+	b = binary.AppendUvarint(b, uint64(len(e.Postings)))
+	for i := range e.Postings {
+		p := &e.Postings[i]
+		b = n.appendAccount(b, &p.From)
+		b = n.appendAccount(b, &p.To)
+		b = binary.AppendVarint(b, p.Qty)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Availability)))
+	for i := range e.Availability {
+		a := &e.Availability[i]
+		b = binary.AppendUvarint(b, uint64(n.channel(a.Channel, a.SKU)))
+		b = binary.AppendVarint(b, a.Available)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Flagged)))
+	for i := range e.Flagged {
+		b = n.appendAccount(b, &e.Flagged[i])
+	}
+	return b
+}
+
+// entry decodes what appendEntry wrote.
+func (d *decoder) entry() inventory.Entry {
+	var e inventory.Entry
+	if k := int(d.byte()); k == 0 {
+		e.Kind = inventory.EntryKind(d.str())
+	} else if k <= len(entryKinds) {
+		e.Kind = entryKinds[k-1]
+	} else {
+		panic(errMalformed)
+	}
+	e.At = d.time()
+	e.Reservation = d.id()
+	e.Reference = d.str()
+	e.IdempotencyKey = d.str()
+	if m := d.count(); m > 0 {
+		e.Postings = make([]inventory.Posting, m)
+		for i := range e.Postings {
+			p := &e.Postings[i]
+			p.From = d.account()
+			p.To = d.account()
+			p.Qty = d.varint()
+		}
+	}
+	if m := d.count(); m > 0 {
+		e.Availability = make([]inventory.ChannelLevel, m)
+		for i := range e.Availability {
+			c := d.uvarint()
+			if c >= uint64(len(d.n.chans)) {
+				panic(errMalformed)
+			}
+			k := d.n.chans[c]
+			e.Availability[i] = inventory.ChannelLevel{Channel: k.ch, SKU: k.sku, Available: d.varint()}
+		}
+	}
+	if m := d.count(); m > 0 {
+		e.Flagged = make([]inventory.Account, m)
+		for i := range e.Flagged {
+			e.Flagged[i] = d.account()
+		}
+	}
 	return e
 }

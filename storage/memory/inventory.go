@@ -125,10 +125,12 @@ func (s *Inventory) raw(k chanSKU) int32 {
 
 // NewInventory returns an empty in-memory inventory store.
 func NewInventory() *Inventory {
+	n := newNames()
 	return &Inventory{
 		pairs:        map[skuLoc]int32{},
 		transit:      map[inventory.Account]int64{},
-		reservations: newResTable(),
+		reservations: newResTable(n),
+		entries:      entryLog{names: n},
 		deadlines:    deadlineHeap{index: map[inventory.ReservationID]int{}},
 		idem:         map[string]inventory.IdempotencyRecord{},
 		raws:         map[chanSKU]int32{},

@@ -2,11 +2,8 @@ package memory
 
 import (
 	"encoding/binary"
-	"errors"
 	"hash/maphash"
-	"time"
 
-	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
 )
 
@@ -35,18 +32,13 @@ import (
 // pairs, and states as constants, so that reading a reservation hashes
 // nothing and allocates only its lines (and its owner, if any).
 type resTable struct {
-	chunks      [][]byte
-	source      chunkSource
-	densePrefix string                             // "" until the first ID of the dense shape is stored
-	dense       [][]uint64                         // by counter, denseSize per slice: place+1, 0 if none
-	index       map[uint64]uint64                  // hash(id) -> chunk<<32 | offset
-	spill       map[inventory.ReservationID]uint64 // IDs whose hash another ID has
-	hash        func(string) uint64
-	pairIdx     map[skuLoc]uint32 // -> index in pairs
-	pairs       []skuLoc          // every (SKU, location) of a line, numbered
-	lastPair    skuLoc
-	lastPairNum uint32
-	lastPairOK  bool
+	chunks [][]byte
+	source chunkSource
+	names  *names                             // names.idPrefix is the dense prefix
+	dense  [][]uint64                         // by counter, denseSize per slice: place+1, 0 if none
+	index  map[uint64]uint64                  // hash(id) -> chunk<<32 | offset
+	spill  map[inventory.ReservationID]uint64 // IDs whose hash another ID has
+	hash   func(string) uint64
 }
 
 const (
@@ -59,10 +51,10 @@ const (
 	counterDigits = 16
 )
 
-func newResTable() resTable {
+func newResTable(n *names) resTable {
 	seed := maphash.MakeSeed()
-	return resTable{index: map[uint64]uint64{}, spill: map[inventory.ReservationID]uint64{},
-		hash: func(s string) uint64 { return maphash.String(seed, s) }, pairIdx: map[skuLoc]uint32{}}
+	return resTable{names: n, index: map[uint64]uint64{}, spill: map[inventory.ReservationID]uint64{},
+		hash: func(s string) uint64 { return maphash.String(seed, s) }}
 }
 
 // denseShape splits id into the prefix and counter of the dense shape.
@@ -71,19 +63,29 @@ func denseShape(id inventory.ReservationID) (prefix string, c uint64, ok bool) {
 	if n < counterDigits+1 || id[n-counterDigits-1] != '_' {
 		return "", 0, false
 	}
+	var bad byte
 	for i := n - counterDigits; i < n; i++ {
-		d := id[i]
-		switch {
-		case '0' <= d && d <= '9':
-			c = c<<4 | uint64(d-'0')
-		case 'a' <= d && d <= 'f':
-			c = c<<4 | uint64(d-'a'+10)
-		default:
-			return "", 0, false
-		}
+		v := hexValue[id[i]]
+		bad |= v
+		c = c<<4 | uint64(v&15)
+	}
+	if bad&0x80 != 0 {
+		return "", 0, false
 	}
 	return string(id[:n-counterDigits]), c, true
 }
+
+// hexValue maps a lowercase hexadecimal digit to its value and every
+// other byte to 0x80.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0x80
+	}
+	for i, d := range "0123456789abcdef" {
+		t[d] = byte(i)
+	}
+	return t
+}()
 
 // place is where a record's place is kept, or would be.
 type place struct {
@@ -115,8 +117,8 @@ func (t *resTable) denseSlot(c uint64) *uint64 {
 // where a new record of id belongs.
 func (t *resTable) find(id inventory.ReservationID) (ref uint64, p place, found bool) {
 	prefix, c, shaped := denseShape(id)
-	dense := shaped && (prefix == t.densePrefix || t.densePrefix == "")
-	if dense && prefix == t.densePrefix {
+	dense := shaped && (prefix == t.names.idPrefix || t.names.idPrefix == "")
+	if dense && prefix == t.names.idPrefix {
 		if s := t.denseSlot(c); s != nil && *s != 0 {
 			return *s - 1, place{kind: slotDense, c: c}, true
 		}
@@ -148,9 +150,6 @@ func (t *resTable) find(id inventory.ReservationID) (ref uint64, p place, found 
 func (t *resTable) setAt(id inventory.ReservationID, p place, ref uint64) {
 	switch p.kind {
 	case slotDense:
-		if t.densePrefix == "" {
-			t.densePrefix, _, _ = denseShape(id)
-		}
 		for p.c/denseSize >= uint64(len(t.dense)) {
 			t.dense = append(t.dense, make([]uint64, denseSize))
 		}
@@ -174,7 +173,10 @@ func (t *resTable) get(id inventory.ReservationID) (inventory.Reservation, bool)
 
 // putAt stores the record of r at the place find returned for r.ID.
 func (t *resTable) putAt(r *inventory.Reservation, p place) uint64 {
-	ref := t.append(r)
+	if p.kind == slotDense && t.names.idPrefix == "" {
+		t.names.idPrefix, _, _ = denseShape(r.ID)
+	}
+	ref := t.append(r, p.kind == slotDense)
 	t.setAt(r.ID, p, ref)
 	return ref
 }
@@ -186,17 +188,18 @@ func (t *resTable) put(r *inventory.Reservation) uint64 {
 }
 
 // append encodes r into the chunks, in place like the entry log, and
-// returns its place.
-func (t *resTable) append(r *inventory.Reservation) uint64 {
+// returns its place. A record kept in dense holds the counter of its ID,
+// any other the ID's bytes (which the hash index compares).
+func (t *resTable) append(r *inventory.Reservation, dense bool) uint64 {
 	last := len(t.chunks) - 1
 	if last < 0 || cap(t.chunks[last])-len(t.chunks[last]) < inPlaceRoom {
 		t.chunks = append(t.chunks, t.source.next(0))
 		last++
 	}
 	c := t.chunks[last]
-	b := t.appendReservation(c, r)
+	b := t.appendReservation(c, r, dense)
 	if cap(b) != cap(c) {
-		b = t.appendReservation(nil, r)
+		b = t.appendReservation(nil, r, dense)
 		t.chunks = append(t.chunks, append(t.source.next(len(b)), b...))
 		last++
 		b = t.chunks[last]
@@ -253,45 +256,30 @@ func (t *resTable) each(fn func(inventory.Reservation) error) error {
 	return nil
 }
 
-// pairNum returns the number of (sku, loc), numbering it if it is new.
-// A number is never taken back, even if the record that needed it is
-// rolled back.
-func (t *resTable) pairNum(sku omnikit.SKU, loc omnikit.LocationID) uint32 {
-	k := skuLoc{sku, loc}
-	if t.lastPairOK && t.lastPair == k {
-		return t.lastPairNum
-	}
-	n, ok := t.pairIdx[k]
-	if !ok {
-		n = uint32(len(t.pairs))
-		t.pairs = append(t.pairs, k)
-		t.pairIdx[k] = n
-	}
-	// Remembered for the next record: on a hot SKU, the same pair.
-	t.lastPair, t.lastPairNum, t.lastPairOK = k, n, true
-	return n
-}
-
 func (t *resTable) bytes(ref uint64) []byte {
 	return t.chunks[ref>>32][uint32(ref):]
 }
 
-// idAt returns the bytes of the ID of the record at ref.
+// idAt returns the bytes of the ID of the record at ref, which the hash
+// index holds: the ID is held as a string.
 func (t *resTable) idAt(ref uint64) []byte {
-	b := t.bytes(ref)
-	n, k := binary.Uvarint(b)
-	return b[k : k+int(n)]
+	d := decoder{b: t.bytes(ref), n: t.names}
+	raw, isString := d.skipID()
+	if !isString {
+		panic(errMalformed)
+	}
+	return raw
 }
 
 func (t *resTable) decode(ref uint64) inventory.Reservation {
-	d := resDecoder{b: t.bytes(ref), t: t}
-	d.skip() // the ID
+	d := decoder{b: t.bytes(ref), n: t.names}
+	d.skipID()
 	return d.reservation()
 }
 
 func (t *resTable) decodeWithID(ref uint64) inventory.Reservation {
-	d := resDecoder{b: t.bytes(ref), t: t}
-	id := inventory.ReservationID(d.str())
+	d := decoder{b: t.bytes(ref), n: t.names}
+	id := d.id()
 	r := d.reservation()
 	r.ID = id
 	return r
@@ -299,9 +287,9 @@ func (t *resTable) decodeWithID(ref uint64) inventory.Reservation {
 
 // appendReservation encodes r exactly: times as seconds and nanoseconds
 // (decoded in UTC), so that any year survives; a line's SKU and location
-// as their pair number.
-func (t *resTable) appendReservation(b []byte, r *inventory.Reservation) []byte {
-	b = appendString(b, string(r.ID))
+// as their pair number; the ID as its counter when dense.
+func (t *resTable) appendReservation(b []byte, r *inventory.Reservation, dense bool) []byte {
+	b = t.names.appendID(b, r.ID, dense)
 	b = appendString(b, r.Owner)
 	b = appendString(b, string(r.State))
 	b = appendTime(b, r.ExpiresAt)
@@ -310,7 +298,7 @@ func (t *resTable) appendReservation(b []byte, r *inventory.Reservation) []byte 
 	b = binary.AppendUvarint(b, uint64(len(r.Lines)))
 	for i := range r.Lines {
 		ln := &r.Lines[i]
-		b = binary.AppendUvarint(b, uint64(t.pairNum(ln.SKU, ln.Location)))
+		b = binary.AppendUvarint(b, uint64(t.names.pair(ln.SKU, ln.Location)))
 		b = binary.AppendVarint(b, ln.Qty)
 		b = binary.AppendVarint(b, ln.Committed)
 		b = binary.AppendVarint(b, ln.Released)
@@ -318,69 +306,8 @@ func (t *resTable) appendReservation(b []byte, r *inventory.Reservation) []byte 
 	return b
 }
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-func appendTime(b []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return append(b, 0)
-	}
-	b = append(b, 1)
-	b = binary.AppendVarint(b, t.Unix())
-	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
-}
-
-var errMalformed = errors.New("memory: malformed reservation record")
-
-// resDecoder reads what appendReservation wrote. The table wrote those
-// bytes itself and never changes them, so a malformed record is a bug.
-type resDecoder struct {
-	b []byte
-	t *resTable
-}
-
-func (d *resDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		panic(errMalformed)
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *resDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		panic(errMalformed)
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *resDecoder) raw() []byte {
-	n := d.uvarint()
-	s := d.b[:n]
-	d.b = d.b[n:]
-	return s
-}
-
-func (d *resDecoder) str() string { return string(d.raw()) }
-
-func (d *resDecoder) skip() { d.b = d.b[d.uvarint():] }
-
-func (d *resDecoder) time() time.Time {
-	flag := d.b[0]
-	d.b = d.b[1:]
-	if flag == 0 {
-		return time.Time{}
-	}
-	sec := d.varint()
-	return time.Unix(sec, int64(d.uvarint())).UTC()
-}
-
-func (d *resDecoder) reservation() inventory.Reservation {
+// reservation decodes what appendReservation wrote after the ID.
+func (d *decoder) reservation() inventory.Reservation {
 	var r inventory.Reservation
 	if b := d.raw(); len(b) > 0 {
 		r.Owner = string(b)
@@ -389,11 +316,11 @@ func (d *resDecoder) reservation() inventory.Reservation {
 	r.ExpiresAt = d.time()
 	r.CreatedAt = d.time()
 	r.EndedAt = d.time()
-	if n := d.uvarint(); n > 0 {
+	if n := d.count(); n > 0 {
 		r.Lines = make([]inventory.ReservationLine, n)
 		for i := range r.Lines {
 			ln := &r.Lines[i]
-			p := d.t.pairs[d.uvarint()]
+			p := d.pair()
 			ln.SKU, ln.Location = p.sku, p.loc
 			ln.Qty = d.varint()
 			ln.Committed = d.varint()

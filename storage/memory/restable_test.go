@@ -20,7 +20,7 @@ import (
 // most IDs collide, so that spill is used too.
 func TestResTableModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		tab := newResTable()
+		tab := newResTable(newNames())
 		if rapid.Bool().Draw(t, "colliding hash") {
 			tab.hash = func(s string) uint64 { return uint64(len(s) % 3) }
 		}
