@@ -124,7 +124,7 @@ func (l *entryLog) appendEntry(b []byte, e *inventory.Entry) []byte {
 		b = appendString(b, string(e.Kind))
 	}
 	b = appendTime(b, e.At)
-	b = n.appendID(b, e.Reservation, true)
+	b = n.appendID(b, e.Reservation)
 	b = appendString(b, e.Reference)
 	b = appendString(b, e.IdempotencyKey)
 	b = binary.AppendUvarint(b, uint64(len(e.Postings)))

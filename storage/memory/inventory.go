@@ -540,12 +540,13 @@ func (t *memTx) Append(e *inventory.Entry, balances []inventory.Balance) error {
 		return err
 	}
 	s := t.s
-	for _, b := range balances {
-		a := b.Account
-		if !pairBucket(a) {
-			old, existed := s.transit[a]
-			s.undo = append(s.undo, undoRec{kind: undoBalance, pair: -1, idx: s.pushAux(undoAux{acct: a}), q: old, existed: existed})
-			s.transit[a] = b.Qty
+	for k := range balances {
+		b := &balances[k]
+		a := &b.Account
+		if !pairBucket(*a) {
+			old, existed := s.transit[*a]
+			s.undo = append(s.undo, undoRec{kind: undoBalance, pair: -1, idx: s.pushAux(undoAux{acct: *a}), q: old, existed: existed})
+			s.transit[*a] = b.Qty
 			continue
 		}
 		i := t.pair(a.SKU, a.Location, true)

@@ -85,13 +85,12 @@ const (
 	idString  = 2 // the ID's bytes
 )
 
-// appendID appends id, as its counter when it has the dense prefix and
-// dense allows it.
-func (n *names) appendID(b []byte, id inventory.ReservationID, dense bool) []byte {
+// appendID appends id, as its counter when it has the dense prefix.
+func (n *names) appendID(b []byte, id inventory.ReservationID) []byte {
 	if id == "" {
 		return append(b, idEmpty)
 	}
-	if dense && n.idPrefix != "" {
+	if n.idPrefix != "" {
 		if prefix, c, ok := denseShape(id); ok && prefix == n.idPrefix {
 			return binary.AppendUvarint(append(b, idCounter), c)
 		}

@@ -176,7 +176,7 @@ func (t *resTable) putAt(r *inventory.Reservation, p place) uint64 {
 	if p.kind == slotDense && t.names.idPrefix == "" {
 		t.names.idPrefix, _, _ = denseShape(r.ID)
 	}
-	ref := t.append(r, p.kind == slotDense)
+	ref := t.append(r, p)
 	t.setAt(r.ID, p, ref)
 	return ref
 }
@@ -190,16 +190,16 @@ func (t *resTable) put(r *inventory.Reservation) uint64 {
 // append encodes r into the chunks, in place like the entry log, and
 // returns its place. A record kept in dense holds the counter of its ID,
 // any other the ID's bytes (which the hash index compares).
-func (t *resTable) append(r *inventory.Reservation, dense bool) uint64 {
+func (t *resTable) append(r *inventory.Reservation, p place) uint64 {
 	last := len(t.chunks) - 1
 	if last < 0 || cap(t.chunks[last])-len(t.chunks[last]) < inPlaceRoom {
 		t.chunks = append(t.chunks, t.source.next(0))
 		last++
 	}
 	c := t.chunks[last]
-	b := t.appendReservation(c, r, dense)
+	b := t.appendReservation(c, r, p)
 	if cap(b) != cap(c) {
-		b = t.appendReservation(nil, r, dense)
+		b = t.appendReservation(nil, r, p)
 		t.chunks = append(t.chunks, append(t.source.next(len(b)), b...))
 		last++
 		b = t.chunks[last]
@@ -287,9 +287,13 @@ func (t *resTable) decodeWithID(ref uint64) inventory.Reservation {
 
 // appendReservation encodes r exactly: times as seconds and nanoseconds
 // (decoded in UTC), so that any year survives; a line's SKU and location
-// as their pair number; the ID as its counter when dense.
-func (t *resTable) appendReservation(b []byte, r *inventory.Reservation, dense bool) []byte {
-	b = t.names.appendID(b, r.ID, dense)
+// as their pair number; the ID as its counter when its place p is dense.
+func (t *resTable) appendReservation(b []byte, r *inventory.Reservation, p place) []byte {
+	if p.kind == slotDense {
+		b = binary.AppendUvarint(append(b, idCounter), p.c)
+	} else {
+		b = appendString(append(b, idString), string(r.ID))
+	}
 	b = appendString(b, r.Owner)
 	b = appendString(b, string(r.State))
 	b = appendTime(b, r.ExpiresAt)
