@@ -14,8 +14,7 @@ import (
 //
 // Errors: ErrInvalidInput, ErrUnknownSKU, ErrUnknownLocation.
 func (l *Ledger) ATPs(ctx context.Context, skus []omnikit.SKU, locs []omnikit.LocationID) ([][]int64, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	for i, sku := range skus {
 		for _, loc := range locs {
 			if err := l.checkSKULoc(sku, loc, "atps", i); err != nil {

@@ -138,8 +138,7 @@ func (l *Ledger) SetSafetyStock(ctx context.Context, s SafetyStock) error {
 	if s.Qty < 0 || s.Qty > MaxQty {
 		return invalid("safety_stock.qty", "%d is not within 0..%d", s.Qty, int64(MaxQty))
 	}
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if err := l.checkSKULoc(s.SKU, s.Location, "safety_stock", -1); err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ type Ledger struct {
 	// cfgMu orders configuration changes of locations and channels after
 	// every command in flight: commands hold it shared, configuration
 	// changes exclusively.
-	cfgMu sync.RWMutex
+	cfgMu cfgLock
 	cfg   *config
 	skus  sync.Map // omnikit.SKU -> struct{}
 
@@ -212,8 +212,7 @@ func (l *Ledger) Clock() omnikit.Clock { return l.clock }
 //
 // Errors: ErrUnknownLocation.
 func (l *Ledger) Location(id omnikit.LocationID) (Location, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	loc, ok := l.cfg.locations[id]
 	if !ok {
 		return Location{}, &UnknownError{Kind: "location", ID: string(id)}
@@ -223,8 +222,7 @@ func (l *Ledger) Location(id omnikit.LocationID) (Location, error) {
 
 // Locations returns every defined location, sorted by ID.
 func (l *Ledger) Locations() []Location {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	return l.cfg.locationList()
 }
 
@@ -232,8 +230,7 @@ func (l *Ledger) Locations() []Location {
 //
 // Errors: ErrUnknownChannel.
 func (l *Ledger) Channel(id omnikit.ChannelID) (Channel, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	ch, ok := l.cfg.channels[id]
 	if !ok {
 		return Channel{}, &UnknownError{Kind: "channel", ID: string(id)}
@@ -244,8 +241,7 @@ func (l *Ledger) Channel(id omnikit.ChannelID) (Channel, error) {
 
 // Channels returns every defined channel, sorted by ID.
 func (l *Ledger) Channels() []Channel {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	return l.cfg.channelList()
 }
 

@@ -70,8 +70,7 @@ type ReturnRequest struct {
 // stockCommand builds and runs a command whose postings move each line at
 // one location from one bucket to another.
 func (l *Ledger) stockCommand(ctx context.Context, kind EntryKind, req StockRequest, from, to Bucket, a auth) (Entry, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if err := l.checkLines(req.Location, req.Lines, req.Reference); err != nil {
 		return Entry{}, err
 	}
@@ -167,8 +166,7 @@ func (l *Ledger) Return(ctx context.Context, req ReturnRequest) (Entry, error) {
 // Errors: ErrInvalidInput, ErrUnknownSKU, ErrUnknownLocation,
 // ErrIdempotencyConflict.
 func (l *Ledger) Adjust(ctx context.Context, req AdjustRequest) (Entry, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if len(req.Lines) == 0 {
 		return Entry{}, invalid("lines", "no lines")
 	}
@@ -208,8 +206,7 @@ func (l *Ledger) Adjust(ctx context.Context, req AdjustRequest) (Entry, error) {
 // Errors: ErrInvalidInput (also for a SKU counted twice), ErrUnknownSKU,
 // ErrUnknownLocation, ErrIdempotencyConflict.
 func (l *Ledger) Count(ctx context.Context, req CountRequest) (Entry, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if len(req.Lines) == 0 {
 		return Entry{}, invalid("lines", "no lines")
 	}
@@ -286,8 +283,7 @@ func (l *Ledger) TransferIn(ctx context.Context, req TransferRequest) (Entry, er
 }
 
 func (l *Ledger) transfer(ctx context.Context, kind EntryKind, req TransferRequest) (Entry, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if req.From == req.To {
 		return Entry{}, invalid("to", "transfer from %q to itself", req.From)
 	}

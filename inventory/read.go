@@ -22,8 +22,7 @@ func (l *Ledger) lazyExpire(ctx context.Context, cfg *config) error {
 //
 // Errors: ErrInvalidInput, ErrUnknownSKU, ErrUnknownLocation.
 func (l *Ledger) Availability(ctx context.Context, sku omnikit.SKU, loc omnikit.LocationID) (Availability, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if err := l.checkSKULoc(sku, loc, "availability", -1); err != nil {
 		return Availability{}, err
 	}
@@ -79,8 +78,7 @@ func (l *Ledger) ChannelAvailability(ctx context.Context, ch omnikit.ChannelID, 
 //
 // Errors: ErrInvalidInput, ErrUnknownChannel, ErrUnknownSKU.
 func (l *Ledger) ChannelAvailabilities(ctx context.Context, ch omnikit.ChannelID, skus []omnikit.SKU) ([]ChannelLevel, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	c, ok := l.cfg.channels[ch]
 	if !ok {
 		return nil, &UnknownError{Kind: "channel", ID: string(ch)}
@@ -126,9 +124,9 @@ func (l *Ledger) Changes(ctx context.Context, after int64, limit int) ([]Entry, 
 	if limit <= 0 || limit > 10000 {
 		return nil, invalid("limit", "%d is not within 1..10000", limit)
 	}
-	l.cfgMu.RLock()
+	sh := l.cfgMu.RLock()
 	err := l.lazyExpire(ctx, l.cfg)
-	l.cfgMu.RUnlock()
+	sh.RUnlock()
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,7 @@ type SettleRequest struct {
 // line (ErrInsufficientStock), ErrReservationExists,
 // ErrIdempotencyConflict.
 func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if len(req.Lines) == 0 {
 		return Reservation{}, invalid("lines", "no lines")
 	}
@@ -245,8 +244,7 @@ func (l *Ledger) Release(ctx context.Context, req SettleRequest) (Entry, error) 
 }
 
 func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) (Entry, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if err := checkID(string(req.ID), "id"); err != nil {
 		return Entry{}, err
 	}
@@ -503,8 +501,7 @@ func (l *Ledger) due(now time.Time) bool {
 // documentation), so a sweep only bounds how long units of reservations
 // nobody reads about stay held.
 func (l *Ledger) ExpireDue(ctx context.Context) (int, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	return l.expireDue(ctx, l.cfg)
 }
 
@@ -589,8 +586,7 @@ func (l *Ledger) expireDue(ctx context.Context, cfg *config) (int, error) {
 //
 // Errors: ErrInvalidInput, ErrNotFound.
 func (l *Ledger) Reservation(ctx context.Context, id ReservationID) (Reservation, error) {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	if err := checkID(string(id), "id"); err != nil {
 		return Reservation{}, err
 	}

@@ -48,8 +48,7 @@ func (e *VerifyError) Is(target error) bool { return target == ErrVerifyFailed }
 // It returns nil when all hold, a *VerifyError listing what does not, or
 // the store's error.
 func (l *Ledger) Verify(ctx context.Context) error {
-	l.cfgMu.RLock()
-	defer l.cfgMu.RUnlock()
+	defer l.cfgMu.RLock().RUnlock()
 	cfg := l.cfg
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
