@@ -40,6 +40,9 @@ type Ledger struct {
 	clock omnikit.Clock
 	newID func() ReservationID
 	batch *batcher // nil when group commit is disabled
+	// inMemory is set when the store commits in memory and commands run
+	// in their own Update, unbatched (see InMemoryStore).
+	inMemory bool
 
 	// cfgMu orders configuration changes of locations and channels after
 	// every command in flight: commands hold it shared, configuration
@@ -143,6 +146,8 @@ func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
 	}
 	if useGroupCommit(store, o.GroupCommit) {
 		l.batch = newBatcher(store, o.GroupCommit)
+	} else if m, ok := store.(InMemoryStore); ok && m.CommitsInMemory() {
+		l.inMemory = true
 	}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err

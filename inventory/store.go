@@ -35,7 +35,10 @@ type Store interface {
 // wait for (storage/memory). A Ledger on such a store runs each command
 // directly in its own Update instead of batching it (see [GroupCommit]):
 // batching saves durable commits, of which there are none, and costs every
-// command a hand-off between goroutines. Like the optional interfaces of
+// command a hand-off between goroutines. Such a store's Update must
+// isolate every transaction whatever keys it names: the Ledger then does
+// not read a reservation before committing or releasing it only to name
+// its accounts. Like the optional interfaces of
 // database/sql/driver, it is detected with a type assertion; a wrapper that
 // embeds the Store interface hides it and gets group commit.
 type InMemoryStore interface {
