@@ -36,9 +36,13 @@
 //     from one write transaction to the next (on a hot SKU, the same), and
 //     undo records are 40 bytes: the undo log is written by every command,
 //     from whichever core holds the lock.
+//   - A writer tries the lock for a few microseconds before it parks, so
+//     that with many callers the lock passes to a goroutine running on
+//     another core while the last holder finishes its command outside
+//     the lock (sync.Mutex alone let one core run nearly every command).
 //
-// All of it runs under the one write lock, so a second core adds little:
-// 32 callers on 2 cores reserve at about the rate of one.
+// A transaction still runs under the one write lock, so on a hot SKU a
+// second core gains only the part of a command that runs outside it.
 //
 // The store passes the whole storage/storagetest conformance suite; its own
 // conformance test is one call.
