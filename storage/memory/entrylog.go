@@ -174,10 +174,10 @@ func (d *decoder) entry() inventory.Entry {
 		e.Availability = make([]inventory.ChannelLevel, m)
 		for i := range e.Availability {
 			c := d.uvarint()
-			if c >= uint64(len(d.n.chans)) {
+			if c >= uint64(len(d.n.chans.keys)) {
 				panic(errMalformed)
 			}
-			k := d.n.chans[c]
+			k := d.n.chans.keys[c]
 			e.Availability[i] = inventory.ChannelLevel{Channel: k.ch, SKU: k.sku, Available: d.varint()}
 		}
 	}

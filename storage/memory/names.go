@@ -21,19 +21,8 @@ import (
 // names is written under the store's write lock only; readers, which
 // share the read lock, only read it.
 type names struct {
-	pairIdx map[skuLoc]uint32
-	pairs   []skuLoc
-	chanIdx map[chanSKU]uint32
-	chans   []chanSKU
-
-	// The last pair and channel numbered, for the next record: on a hot
-	// SKU, the same.
-	lastPair    skuLoc
-	lastPairNum uint32
-	lastPairOK  bool
-	lastChan    chanSKU
-	lastChanNum uint32
-	lastChanOK  bool
+	pairs interner[skuLoc]
+	chans interner[chanSKU]
 
 	// idPrefix is the prefix of the IDs of the dense shape (see resTable)
 	// that the reservation table keeps by counter; "" until it stores the
@@ -43,39 +32,43 @@ type names struct {
 }
 
 func newNames() *names {
-	return &names{pairIdx: map[skuLoc]uint32{}, chanIdx: map[chanSKU]uint32{}}
+	return &names{pairs: interner[skuLoc]{idx: map[skuLoc]uint32{}}, chans: interner[chanSKU]{idx: map[chanSKU]uint32{}}}
+}
+
+// interner numbers values of K in the order it first sees them.
+type interner[K comparable] struct {
+	idx  map[K]uint32
+	keys []K // by number
+	// The last value numbered, for the next record: on a hot SKU, the
+	// same.
+	last    K
+	lastNum uint32
+	lastOK  bool
+}
+
+// num returns the number of k, numbering it if it is new.
+func (in *interner[K]) num(k K) uint32 {
+	if in.lastOK && in.last == k {
+		return in.lastNum
+	}
+	i, ok := in.idx[k]
+	if !ok {
+		i = uint32(len(in.keys))
+		in.keys = append(in.keys, k)
+		in.idx[k] = i
+	}
+	in.last, in.lastNum, in.lastOK = k, i, true
+	return i
 }
 
 // pair returns the number of (sku, loc), numbering it if it is new.
 func (n *names) pair(sku omnikit.SKU, loc omnikit.LocationID) uint32 {
-	k := skuLoc{sku, loc}
-	if n.lastPairOK && n.lastPair == k {
-		return n.lastPairNum
-	}
-	i, ok := n.pairIdx[k]
-	if !ok {
-		i = uint32(len(n.pairs))
-		n.pairs = append(n.pairs, k)
-		n.pairIdx[k] = i
-	}
-	n.lastPair, n.lastPairNum, n.lastPairOK = k, i, true
-	return i
+	return n.pairs.num(skuLoc{sku, loc})
 }
 
 // channel returns the number of (ch, sku), numbering it if it is new.
 func (n *names) channel(ch omnikit.ChannelID, sku omnikit.SKU) uint32 {
-	k := chanSKU{ch, sku}
-	if n.lastChanOK && n.lastChan == k {
-		return n.lastChanNum
-	}
-	i, ok := n.chanIdx[k]
-	if !ok {
-		i = uint32(len(n.chans))
-		n.chans = append(n.chans, k)
-		n.chanIdx[k] = i
-	}
-	n.lastChan, n.lastChanNum, n.lastChanOK = k, i, true
-	return i
+	return n.chans.num(chanSKU{ch, sku})
 }
 
 // ID tags: how a record holds a reservation ID.
@@ -227,10 +220,10 @@ func (d *decoder) skipID() (raw []byte, isString bool) {
 
 func (d *decoder) pair() skuLoc {
 	i := d.uvarint()
-	if i >= uint64(len(d.n.pairs)) {
+	if i >= uint64(len(d.n.pairs.keys)) {
 		panic(errMalformed)
 	}
-	return d.n.pairs[i]
+	return d.n.pairs.keys[i]
 }
 
 func (d *decoder) account() inventory.Account {
