@@ -59,7 +59,7 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	}
 	// The clock is read once, before the transaction: on a store that
 	// commits in memory the transaction holds the store's lock, and
-	// reading the clock is a tenth of a reservation there. The entry and
+	// reading the clock (~50 ns) need not hold it. The entry and
 	// the reservation are stamped with this time, and the deadline is
 	// checked against it. A keyed request is checked after its replay
 	// misses: a retry of a reservation whose deadline has passed returns

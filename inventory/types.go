@@ -142,8 +142,8 @@ type Entry struct {
 	// and has no gaps.
 	Seq  int64
 	Kind EntryKind
-	// At is when the ledger read its clock for the command. A command
-	// reads it before it waits for its transaction, so the entries of
+	// At is when the ledger read its clock for the command. Reserve
+	// reads it before it waits for its transaction, so entries of
 	// concurrent commands can be a little out of order in At; Seq is
 	// their order.
 	At time.Time

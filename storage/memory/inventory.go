@@ -30,17 +30,12 @@ type Inventory struct {
 	reservations resTable // all of them, encoded
 	deadlines    deadlineHeap
 	idem         map[string]inventory.IdempotencyRecord
-	raws         map[chanSKU]int32 // -> index in rawRecs
+	raws         interner[chanSKU] // numbers the channel sums: index in rawRecs
 	rawRecs      []rawRec
-	hotRaw       struct {
-		ck  chanSKU
-		idx int32
-	}
-	hotRawOK  bool
-	entries   entryLog
-	locations map[omnikit.LocationID]inventory.Location
-	channels  map[omnikit.ChannelID]inventory.Channel
-	skus      map[omnikit.SKU]struct{}
+	entries      entryLog
+	locations    map[omnikit.LocationID]inventory.Location
+	channels     map[omnikit.ChannelID]inventory.Channel
+	skus         map[omnikit.SKU]struct{}
 
 	spin bool      // lock spins before it parks: more than one processor
 	undo []undoRec // the open transaction's undo log, reused
@@ -100,29 +95,23 @@ type chanSKU struct {
 	sku omnikit.SKU
 }
 
-// rawRec is the maintained sum of a channel for a SKU; a record made by a
-// transaction that is rolled back stays, with has false.
+// rawRec is the maintained sum of a channel for a SKU (s.raws.keys has
+// the same index); a record made by a transaction that is rolled back
+// stays, with has false.
 type rawRec struct {
-	ck  chanSKU
 	q   int64
 	has bool
 }
 
 // raw returns the index of the record of k, making it if needed. Only
-// write transactions call it: it remembers the last record it returned,
-// like hotPair.
+// write transactions call it: the interner remembers the last record it
+// numbered (on a hot SKU, the next command's), and readers must not write.
 func (s *Inventory) raw(k chanSKU) int32 {
-	if s.hotRawOK && s.hotRaw.ck == k {
-		return s.hotRaw.idx
+	i := s.raws.num(k)
+	if int(i) == len(s.rawRecs) {
+		s.rawRecs = append(s.rawRecs, rawRec{})
 	}
-	i, ok := s.raws[k]
-	if !ok {
-		i = int32(len(s.rawRecs))
-		s.rawRecs = append(s.rawRecs, rawRec{ck: k})
-		s.raws[k] = i
-	}
-	s.hotRaw.ck, s.hotRaw.idx, s.hotRawOK = k, i, true
-	return i
+	return int32(i)
 }
 
 // NewInventory returns an empty in-memory inventory store.
@@ -136,7 +125,7 @@ func NewInventory() *Inventory {
 		entries:      entryLog{names: n},
 		deadlines:    deadlineHeap{index: map[inventory.ReservationID]int{}},
 		idem:         map[string]inventory.IdempotencyRecord{},
-		raws:         map[chanSKU]int32{},
+		raws:         newInterner[chanSKU](),
 		locations:    map[omnikit.LocationID]inventory.Location{},
 		channels:     map[omnikit.ChannelID]inventory.Channel{},
 		skus:         map[omnikit.SKU]struct{}{},
@@ -419,7 +408,7 @@ func (t *memTx) ChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU) (int64, error)
 	if err := t.check(); err != nil {
 		return 0, err
 	}
-	if i, ok := t.s.raws[chanSKU{ch, sku}]; ok {
+	if i, ok := t.s.raws.idx[chanSKU{ch, sku}]; ok {
 		return t.s.rawRecs[i].q, nil
 	}
 	return 0, nil
@@ -534,7 +523,8 @@ func (t *memTx) ChannelRaws(fn func(inventory.ChannelRaw) error) error {
 		if !r.has {
 			continue
 		}
-		if err := fn(inventory.ChannelRaw{Channel: r.ck.ch, SKU: r.ck.sku, Raw: r.q}); err != nil {
+		k := t.s.raws.keys[i]
+		if err := fn(inventory.ChannelRaw{Channel: k.ch, SKU: k.sku, Raw: r.q}); err != nil {
 			return err
 		}
 	}

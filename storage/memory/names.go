@@ -32,33 +32,7 @@ type names struct {
 }
 
 func newNames() *names {
-	return &names{pairs: interner[skuLoc]{idx: map[skuLoc]uint32{}}, chans: interner[chanSKU]{idx: map[chanSKU]uint32{}}}
-}
-
-// interner numbers values of K in the order it first sees them.
-type interner[K comparable] struct {
-	idx  map[K]uint32
-	keys []K // by number
-	// The last value numbered, for the next record: on a hot SKU, the
-	// same.
-	last    K
-	lastNum uint32
-	lastOK  bool
-}
-
-// num returns the number of k, numbering it if it is new.
-func (in *interner[K]) num(k K) uint32 {
-	if in.lastOK && in.last == k {
-		return in.lastNum
-	}
-	i, ok := in.idx[k]
-	if !ok {
-		i = uint32(len(in.keys))
-		in.keys = append(in.keys, k)
-		in.idx[k] = i
-	}
-	in.last, in.lastNum, in.lastOK = k, i, true
-	return i
+	return &names{pairs: newInterner[skuLoc](), chans: newInterner[chanSKU]()}
 }
 
 // pair returns the number of (sku, loc), numbering it if it is new.
