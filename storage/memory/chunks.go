@@ -9,8 +9,9 @@ package memory
 // every page of it, on another core when there is one, and the store takes
 // it ready when the current chunk is full.
 //
-// The first chunk is made on the spot, without a goroutine: most stores
-// (a test's, a small shop's) never fill one.
+// The goroutine starts only once a store has filled its first chunk (the
+// first two are made on the spot): most stores, a test's or a small
+// shop's, never do.
 //
 // A source is used under the store's write lock; its goroutine touches only
 // the chunk it makes and the channel it sends it on.

@@ -28,9 +28,9 @@ import (
 // the two that can hold it when it is stored (dense, if its counter is
 // near enough the end of dense), and lookups search both.
 //
-// A line's SKU and location are encoded as the number of the pair in
-// pairs, and states as constants, so that reading a reservation hashes
-// nothing and allocates only its lines (and its owner, if any).
+// A line's SKU and location are encoded as their number in names, and
+// states as constants, so that reading a reservation hashes nothing and
+// allocates only its lines (and its owner, if any).
 type resTable struct {
 	chunks [][]byte
 	source chunkSource
@@ -123,8 +123,13 @@ func (t *resTable) find(id inventory.ReservationID) (ref uint64, p place, found 
 			return *s - 1, place{kind: slotDense, c: c}, true
 		}
 	}
-	if len(t.index) > 0 || len(t.spill) > 0 {
-		h := t.hash(string(id))
+	// The hash is computed only when the hash index holds something or
+	// the ID goes there.
+	hashed := len(t.index) > 0 || len(t.spill) > 0
+	var h uint64
+	taken := false
+	if hashed {
+		h = t.hash(string(id))
 		cur, ok := t.index[h]
 		if ok && string(t.idAt(cur)) == string(id) {
 			return cur, place{kind: slotIndex, h: h}, true
@@ -132,18 +137,17 @@ func (t *resTable) find(id inventory.ReservationID) (ref uint64, p place, found 
 		if ref, ok := t.spill[id]; ok {
 			return ref, place{kind: slotSpill, h: h}, true
 		}
-		if dense && c < uint64(len(t.dense))*denseSize+denseReach {
-			return 0, place{kind: slotDense, c: c}, false
-		}
-		if ok {
-			return 0, place{kind: slotTaken, h: h}, false
-		}
-		return 0, place{kind: slotFree, h: h}, false
+		taken = ok
 	}
-	if dense && c < uint64(len(t.dense))*denseSize+denseReach {
+	switch {
+	case dense && c < uint64(len(t.dense))*denseSize+denseReach:
 		return 0, place{kind: slotDense, c: c}, false
+	case taken:
+		return 0, place{kind: slotTaken, h: h}, false
+	case !hashed:
+		h = t.hash(string(id))
 	}
-	return 0, place{kind: slotFree, h: t.hash(string(id))}, false
+	return 0, place{kind: slotFree, h: h}, false
 }
 
 // setAt points the index at p to the record at ref.
