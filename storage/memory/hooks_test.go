@@ -28,5 +28,6 @@ func (s *Inventory) corruptChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU, raw
 
 // corruptReservation replaces the stored reservation r.ID with r.
 func (s *Inventory) corruptReservation(r inventory.Reservation) {
-	s.reservations.put(&r)
+	_, p, _ := s.reservations.find(r.ID)
+	s.reservations.putAt(&r, p)
 }

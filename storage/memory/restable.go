@@ -185,12 +185,6 @@ func (t *resTable) putAt(r *inventory.Reservation, p place) uint64 {
 	return ref
 }
 
-// put inserts or replaces the record of r and returns its place.
-func (t *resTable) put(r *inventory.Reservation) uint64 {
-	_, p, _ := t.find(r.ID)
-	return t.putAt(r, p)
-}
-
 // append encodes r into the chunks, in place like the entry log, and
 // returns its place. A record kept in dense holds the counter of its ID,
 // any other the ID's bytes (which the hash index compares).
