@@ -43,6 +43,9 @@ type Ledger struct {
 	// inMemory is set when the store commits in memory and commands run
 	// in their own Update, unbatched (see InMemoryStore).
 	inMemory bool
+	// pre is the store, when it encodes records before their
+	// transaction (see Preencoder).
+	pre Preencoder
 
 	// cfgMu orders configuration changes of locations and channels after
 	// every command in flight: commands hold it shared, configuration
@@ -149,6 +152,7 @@ func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
 	} else if m, ok := store.(InMemoryStore); ok && m.CommitsInMemory() {
 		l.inMemory = true
 	}
+	l.pre, _ = store.(Preencoder)
 	if err := l.Reload(ctx); err != nil {
 		return nil, err
 	}

@@ -35,10 +35,13 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 	return l.postWith(tx, cfg, e, a, nil)
 }
 
-// postScratch holds buffers a pooled command lends to postWith.
+// postScratch holds buffers a pooled command lends to postWith, and the
+// head of its entry if the store encoded it before the transaction (see
+// Preencoder).
 type postScratch struct {
 	balances []Balance
 	levels   []ChannelLevel
+	head     []byte
 }
 
 func (s postScratch) reset() postScratch {
@@ -141,6 +144,11 @@ func (l *Ledger) postWith(tx Tx, cfg *config, e *Entry, a auth, scratch *postScr
 		scratch.levels = levels[:0]
 	}
 	e.Availability = levels
+	if scratch != nil && scratch.head != nil {
+		if ptx, ok := tx.(PreencodedTx); ok {
+			return ptx.AppendPreencoded(e, scratch.head, balances)
+		}
+	}
 	return tx.Append(e, balances)
 }
 

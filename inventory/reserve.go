@@ -114,6 +114,7 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	c.l, c.cfg, c.req, c.lines = l, l.cfg, req, lines
 	keys := sortKeys(c.keys)
 	c.at = now
+	c.prepare()
 	err := l.exec(ctx, keys, c.fn)
 	if errors.Is(err, ErrInsufficientStock) && l.due(l.clock.Now()) {
 		// Units held by reservations past their deadline are free: give
@@ -148,6 +149,10 @@ type reserveCmd struct {
 	entry    Entry
 	postings []Posting
 	scratch  postScratch
+	res      Reservation // what the transaction puts
+	// head and body are the store's encodings of the entry's head and of
+	// res, made before the transaction (see Preencoder); nil if not.
+	head, body []byte
 }
 
 var reservePool = sync.Pool{New: func() any {
@@ -161,14 +166,52 @@ func (c *reserveCmd) free() {
 	if cap(c.keys) > 64 || cap(c.postings) > 64 {
 		return // an unusual command: let its large buffers go
 	}
-	fn, keys, postings, scratch := c.fn, c.keys[:0], c.postings[:0], c.scratch.reset()
-	*c = reserveCmd{fn: fn, keys: keys, postings: postings, scratch: scratch}
+	if cap(c.head) > 1024 || cap(c.body) > 1024 {
+		return
+	}
+	fn, keys, postings, scratch, head, body := c.fn, c.keys[:0], c.postings[:0], c.scratch.reset(), c.head[:0], c.body[:0]
+	*c = reserveCmd{fn: fn, keys: keys, postings: postings, scratch: scratch, head: head, body: body}
 	reservePool.Put(c)
+}
+
+// prepare builds the command's postings, its entry (but for what its
+// transaction computes) and its reservation, and has them encoded when
+// the store can encode them before the transaction.
+func (c *reserveCmd) prepare() {
+	req := &c.req
+	c.postings = c.postings[:0]
+	for _, ln := range c.lines {
+		c.postings = append(c.postings, Posting{
+			From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
+			To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+			Qty:  ln.Qty,
+		})
+	}
+	c.res = Reservation{ID: c.id, Owner: req.Owner, State: Active, Lines: c.lines, ExpiresAt: req.ExpiresAt, CreatedAt: c.at}
+	if c.l.pre == nil {
+		c.head, c.body = nil, nil
+		return
+	}
+	e := &c.entry
+	*e = c.baseEntry()
+	var ok bool
+	if c.head, ok = c.l.pre.PreencodeEntry(c.head[:0], e); !ok {
+		c.head = nil
+	}
+	if c.body, ok = c.l.pre.PreencodeReservation(c.body[:0], &c.res); !ok {
+		c.body = nil
+	}
+}
+
+// baseEntry is the command's entry without what its transaction computes.
+func (c *reserveCmd) baseEntry() Entry {
+	return Entry{Kind: KindReserve, At: c.at, Reservation: c.id, Reference: c.req.Owner,
+		IdempotencyKey: c.req.IdempotencyKey, Postings: c.postings}
 }
 
 // run is the command's transaction function; it may run more than once.
 func (c *reserveCmd) run(tx Tx) error {
-	l, req, id, lines := c.l, &c.req, c.id, c.lines
+	l, req, id := c.l, &c.req, c.id
 	if req.IdempotencyKey != "" {
 		rec, hit, err := replay(tx, req.IdempotencyKey, c.fp)
 		if err != nil {
@@ -192,25 +235,19 @@ func (c *reserveCmd) run(tx Tx) error {
 			return err
 		}
 	}
-	at := c.at
-	c.postings = c.postings[:0]
-	for _, ln := range lines {
-		c.postings = append(c.postings, Posting{
-			From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable},
-			To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
-			Qty:  ln.Qty,
-		})
-	}
 	// The entry is not returned: its slices can be reused, since a store
 	// keeps nothing of what Append is given (it copies or encodes it).
 	e := &c.entry
-	*e = Entry{Kind: KindReserve, At: at, Reservation: id, Reference: req.Owner,
-		IdempotencyKey: req.IdempotencyKey, Postings: c.postings}
+	*e = c.baseEntry()
+	c.scratch.head = c.head
 	if err := l.postWith(tx, c.cfg, e, auth{bucket: Sellable, safety: true}, &c.scratch); err != nil {
 		return err
 	}
-	r := Reservation{ID: id, Owner: req.Owner, State: Active, Lines: lines, ExpiresAt: req.ExpiresAt, CreatedAt: at}
-	if err := tx.PutReservation(r); err != nil {
+	if ptx, ok := tx.(PreencodedTx); ok && c.body != nil {
+		if err := ptx.PutPreencodedReservation(&c.res, c.body); err != nil {
+			return err
+		}
+	} else if err := tx.PutReservation(c.res); err != nil {
 		return err
 	}
 	if req.IdempotencyKey != "" {
@@ -218,7 +255,7 @@ func (c *reserveCmd) run(tx Tx) error {
 			return err
 		}
 	}
-	c.out = r // the store keeps its own copy; lines is ours
+	c.out = c.res // the store keeps its own copy; lines is ours
 	return nil
 }
 

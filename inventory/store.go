@@ -47,6 +47,36 @@ type InMemoryStore interface {
 	CommitsInMemory() bool
 }
 
+// Preencoder is an optional interface of a Store that keeps entries and
+// reservations encoded (storage/memory). A command whose entry and
+// reservation are known before its transaction (Reserve) has their
+// encoding made first, outside the store's lock, and hands the bytes to
+// its transaction (PreencodedTx), which copies them: on a store that
+// serialises its writers, encoding is then work the other writers do not
+// wait for. Like InMemoryStore, it is detected with a type assertion.
+type Preencoder interface {
+	// PreencodeEntry appends to b the store's encoding of e's Kind, At,
+	// Reservation, Reference, IdempotencyKey and Postings; ok is false
+	// when the store cannot encode them outside a transaction. It must be
+	// safe to call from any goroutine, in or out of a transaction.
+	PreencodeEntry(b []byte, e *Entry) (_ []byte, ok bool)
+	// PreencodeReservation appends to b the store's encoding of every
+	// field of r but ID, like PreencodeEntry.
+	PreencodeReservation(b []byte, r *Reservation) (_ []byte, ok bool)
+}
+
+// PreencodedTx is the Tx of a Preencoder.
+type PreencodedTx interface {
+	// AppendPreencoded is Append of e, whose head is the bytes
+	// PreencodeEntry returned for the same Kind, At, Reservation,
+	// Reference, IdempotencyKey and Postings.
+	AppendPreencoded(e *Entry, head []byte, balances []Balance) error
+	// PutPreencodedReservation is PutReservation of *r, whose body is the
+	// bytes PreencodeReservation returned for the same fields. The store
+	// keeps nothing of r or body after it returns.
+	PutPreencodedReservation(r *Reservation, body []byte) error
+}
+
 // Preloader is an optional interface of a ReadTx that can read the
 // balances and safety stocks of many (SKU, location) pairs in one round
 // trip (storage/postgres). Before reading many pairs (Ledger.ATPs) the

@@ -59,7 +59,11 @@ func (l *entryLog) rollback(m mark) {
 	}
 }
 
-func (l *entryLog) append(e *inventory.Entry) {
+func (l *entryLog) append(e *inventory.Entry) { l.appendHead(e, nil) }
+
+// appendHead appends e; head, if not nil, is the encoding of e's head
+// (see appendEntryHead).
+func (l *entryLog) appendHead(e *inventory.Entry, head []byte) {
 	// Entries are encoded in place, at the end of the last chunk, which
 	// is started anew when less than inPlaceRoom is left; one that does
 	// not fit even so (thousands of postings) is encoded aside first.
@@ -69,9 +73,9 @@ func (l *entryLog) append(e *inventory.Entry) {
 		last++
 	}
 	c := l.chunks[last]
-	b := l.appendEntry(c, e)
+	b := l.encode(c, e, head)
 	if cap(b) != cap(c) {
-		b = l.appendEntry(nil, e)
+		b = l.encode(nil, e, head)
 		l.chunks = append(l.chunks, append(l.source.next(len(b)), b...))
 		last++
 		b = l.chunks[last]
@@ -111,7 +115,28 @@ var entryKinds = [...]inventory.EntryKind{
 // appendEntry appends the encoding of e to b: every field but Seq, which
 // is the entry's position.
 func (l *entryLog) appendEntry(b []byte, e *inventory.Entry) []byte {
-	n := l.names
+	b, _ = l.names.appendEntryHead(b, e, false)
+	return l.appendEntryTail(b, e)
+}
+
+// encode appends the encoding of e to b, with head as its head if it is
+// not nil.
+func (l *entryLog) encode(b []byte, e *inventory.Entry, head []byte) []byte {
+	if head != nil {
+		b = append(b, head...)
+	} else {
+		b, _ = l.names.appendEntryHead(b, e, false)
+	}
+	return l.appendEntryTail(b, e)
+}
+
+// appendEntryHead appends the encoding of e's fields up to its postings;
+// appendEntryTail appends the rest (channel levels and flagged accounts),
+// which a command's transaction computes. With shared, the head is
+// encoded without the store's lock (see preencode.go); if a pair of e has
+// no number yet, it appends nothing and ok is false.
+func (n *names) appendEntryHead(b []byte, e *inventory.Entry, shared bool) (_ []byte, ok bool) {
+	start := len(b)
 	k := 0
 	for i, kind := range entryKinds {
 		if kind == e.Kind {
@@ -124,16 +149,32 @@ func (l *entryLog) appendEntry(b []byte, e *inventory.Entry) []byte {
 		b = appendString(b, string(e.Kind))
 	}
 	b = appendTime(b, e.At)
-	b = n.appendID(b, e.Reservation)
+	var prefix string
+	if !shared {
+		prefix = n.idPrefix
+	} else if p := n.sharedPrefix.Load(); p != nil {
+		prefix = *p
+	}
+	b = appendIDWith(b, e.Reservation, prefix)
 	b = appendString(b, e.Reference)
 	b = appendString(b, e.IdempotencyKey)
 	b = binary.AppendUvarint(b, uint64(len(e.Postings)))
 	for i := range e.Postings {
 		p := &e.Postings[i]
-		b = n.appendAccount(b, &p.From)
-		b = n.appendAccount(b, &p.To)
+		from, okFrom := n.pairNum(p.From.SKU, p.From.Location, shared)
+		to, okTo := n.pairNum(p.To.SKU, p.To.Location, shared)
+		if !okFrom || !okTo {
+			return b[:start], false
+		}
+		b = appendAccountNum(b, from, &p.From)
+		b = appendAccountNum(b, to, &p.To)
 		b = binary.AppendVarint(b, p.Qty)
 	}
+	return b, true
+}
+
+func (l *entryLog) appendEntryTail(b []byte, e *inventory.Entry) []byte {
+	n := l.names
 	b = binary.AppendUvarint(b, uint64(len(e.Availability)))
 	for i := range e.Availability {
 		a := &e.Availability[i]

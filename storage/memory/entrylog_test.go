@@ -20,7 +20,7 @@ import (
 func TestEntryLogModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		log := entryLog{names: newNames()}
-		log.names.idPrefix = "res_a_"
+		log.names.setIDPrefix("res_a_")
 		var model []inventory.Entry
 		var marks []mark
 		var lens []int

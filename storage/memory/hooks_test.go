@@ -29,5 +29,5 @@ func (s *Inventory) corruptChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU, raw
 // corruptReservation replaces the stored reservation r.ID with r.
 func (s *Inventory) corruptReservation(r inventory.Reservation) {
 	_, p, _ := s.reservations.find(r.ID)
-	s.reservations.putAt(&r, p)
+	s.reservations.putAt(&r, p, nil)
 }

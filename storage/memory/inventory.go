@@ -560,6 +560,11 @@ func (t *memTx) checkWrite() error {
 }
 
 func (t *memTx) Append(e *inventory.Entry, balances []inventory.Balance) error {
+	return t.append(e, nil, balances)
+}
+
+// append is Append with the head of e encoded in head, if it is not nil.
+func (t *memTx) append(e *inventory.Entry, head []byte, balances []inventory.Balance) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
@@ -581,20 +586,26 @@ func (t *memTx) Append(e *inventory.Entry, balances []inventory.Balance) error {
 		rec.has |= bit
 	}
 	e.Seq = int64(s.entries.len()) + 1
-	s.entries.append(e)
+	s.entries.appendHead(e, head)
 	return nil
 }
 
 func (t *memTx) PutReservation(r inventory.Reservation) error {
+	return t.putReservation(&r, nil)
+}
+
+// putReservation is PutReservation with the body of r encoded in body, if
+// it is not nil.
+func (t *memTx) putReservation(r *inventory.Reservation, body []byte) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
 	s := t.s
 	old, p, existed := s.reservations.find(r.ID)
 	s.undo = append(s.undo, undoRec{kind: undoReservation, key: string(r.ID), ref: old, existed: existed})
-	s.reservations.putAt(&r, p) // encoded, which copies it
+	s.reservations.putAt(r, p, body) // encoded, which copies it
 	if existed || !r.ExpiresAt.IsZero() {
-		s.noteDeadline(r.ID, r)
+		s.noteDeadline(r.ID, *r)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/omnikit/omnikit"
@@ -29,6 +31,20 @@ type names struct {
 	// first. Once set it never changes, so a record can hold the counter
 	// alone.
 	idPrefix string
+
+	// What a command encodes before its transaction (see preencode.go)
+	// reads these instead, without the store's lock: every pair number
+	// given (skuLoc -> uint32), and idPrefix once it is set.
+	sharedPairs  sync.Map
+	sharedPrefix atomic.Pointer[string]
+	// sharedLast is the pair sharedPair found last: on a hot SKU, every
+	// command's, found without hashing.
+	sharedLast atomic.Pointer[sharedNum]
+}
+
+type sharedNum struct {
+	k   skuLoc
+	num uint32
 }
 
 func newNames() *names {
@@ -37,7 +53,45 @@ func newNames() *names {
 
 // pair returns the number of (sku, loc), numbering it if it is new.
 func (n *names) pair(sku omnikit.SKU, loc omnikit.LocationID) uint32 {
-	return n.pairs.num(skuLoc{sku, loc})
+	k := skuLoc{sku, loc}
+	count := len(n.pairs.keys)
+	i := n.pairs.num(k)
+	if len(n.pairs.keys) > count {
+		n.sharedPairs.Store(k, i)
+	}
+	return i
+}
+
+// pairNum returns the number of (sku, loc): with shared, only if it has
+// one and without writing (see sharedPair); otherwise numbering it if it
+// is new, under the store's write lock.
+func (n *names) pairNum(sku omnikit.SKU, loc omnikit.LocationID, shared bool) (uint32, bool) {
+	if shared {
+		return n.sharedPair(sku, loc)
+	}
+	return n.pair(sku, loc), true
+}
+
+// sharedPair returns the number of (sku, loc) if it has one; it may be
+// called without the store's lock, and numbers nothing.
+func (n *names) sharedPair(sku omnikit.SKU, loc omnikit.LocationID) (uint32, bool) {
+	k := skuLoc{sku, loc}
+	if p := n.sharedLast.Load(); p != nil && p.k == k {
+		return p.num, true
+	}
+	v, ok := n.sharedPairs.Load(k)
+	if !ok {
+		return 0, false
+	}
+	num := v.(uint32)
+	n.sharedLast.Store(&sharedNum{k: k, num: num})
+	return num, true
+}
+
+// setIDPrefix sets idPrefix, once.
+func (n *names) setIDPrefix(prefix string) {
+	n.idPrefix = prefix
+	n.sharedPrefix.Store(&prefix)
 }
 
 // channel returns the number of (ch, sku), numbering it if it is new.
@@ -54,11 +108,17 @@ const (
 
 // appendID appends id, as its counter when it has the dense prefix.
 func (n *names) appendID(b []byte, id inventory.ReservationID) []byte {
+	return appendIDWith(b, id, n.idPrefix)
+}
+
+// appendIDWith appends id, as its counter when it has the dense prefix
+// idPrefix ("" if none is set yet).
+func appendIDWith(b []byte, id inventory.ReservationID, idPrefix string) []byte {
 	if id == "" {
 		return append(b, idEmpty)
 	}
-	if n.idPrefix != "" {
-		if prefix, c, ok := denseShape(id); ok && prefix == n.idPrefix {
+	if idPrefix != "" {
+		if prefix, c, ok := denseShape(id); ok && prefix == idPrefix {
 			return binary.AppendUvarint(append(b, idCounter), c)
 		}
 	}
@@ -78,7 +138,12 @@ func (n *names) formatID(c uint64) inventory.ReservationID {
 
 // appendAccount appends a as its pair number, bucket and peer.
 func (n *names) appendAccount(b []byte, a *inventory.Account) []byte {
-	b = binary.AppendUvarint(b, uint64(n.pair(a.SKU, a.Location)))
+	return appendAccountNum(b, n.pair(a.SKU, a.Location), a)
+}
+
+// appendAccountNum appends a, whose pair has number num.
+func appendAccountNum(b []byte, num uint32, a *inventory.Account) []byte {
+	b = binary.AppendUvarint(b, uint64(num))
 	b = append(b, byte(a.Bucket))
 	return appendString(b, string(a.Peer))
 }

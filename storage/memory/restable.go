@@ -175,12 +175,14 @@ func (t *resTable) get(id inventory.ReservationID) (inventory.Reservation, bool)
 	return r, true
 }
 
-// putAt stores the record of r at the place find returned for r.ID.
-func (t *resTable) putAt(r *inventory.Reservation, p place) uint64 {
+// putAt stores the record of r at the place find returned for r.ID; body,
+// if not nil, is the encoding of r's body (see appendBody).
+func (t *resTable) putAt(r *inventory.Reservation, p place, body []byte) uint64 {
 	if p.kind == slotDense && t.names.idPrefix == "" {
-		t.names.idPrefix, _, _ = denseShape(r.ID)
+		prefix, _, _ := denseShape(r.ID)
+		t.names.setIDPrefix(prefix)
 	}
-	ref := t.append(r, p)
+	ref := t.append(r, p, body)
 	t.setAt(r.ID, p, ref)
 	return ref
 }
@@ -188,16 +190,16 @@ func (t *resTable) putAt(r *inventory.Reservation, p place) uint64 {
 // append encodes r into the chunks, in place like the entry log, and
 // returns its place. A record kept in dense holds the counter of its ID,
 // any other the ID's bytes (which the hash index compares).
-func (t *resTable) append(r *inventory.Reservation, p place) uint64 {
+func (t *resTable) append(r *inventory.Reservation, p place, body []byte) uint64 {
 	last := len(t.chunks) - 1
 	if last < 0 || cap(t.chunks[last])-len(t.chunks[last]) < inPlaceRoom {
 		t.chunks = append(t.chunks, t.source.next(0))
 		last++
 	}
 	c := t.chunks[last]
-	b := t.appendReservation(c, r, p)
+	b := t.encode(c, r, p, body)
 	if cap(b) != cap(c) {
-		b = t.appendReservation(nil, r, p)
+		b = t.encode(nil, r, p, body)
 		t.chunks = append(t.chunks, append(t.source.next(len(b)), b...))
 		last++
 		b = t.chunks[last]
@@ -287,11 +289,29 @@ func (t *resTable) decodeWithID(ref uint64) inventory.Reservation {
 // (decoded in UTC), so that any year survives; a line's SKU and location
 // as their pair number; the ID as its counter when its place p is dense.
 func (t *resTable) appendReservation(b []byte, r *inventory.Reservation, p place) []byte {
+	return t.encode(b, r, p, nil)
+}
+
+// encode appends the record of r at place p to b: its ID, then its body,
+// which is body if that is not nil.
+func (t *resTable) encode(b []byte, r *inventory.Reservation, p place, body []byte) []byte {
 	if p.kind == slotDense {
 		b = binary.AppendUvarint(append(b, idCounter), p.c)
 	} else {
 		b = appendString(append(b, idString), string(r.ID))
 	}
+	if body != nil {
+		return append(b, body...)
+	}
+	b, _ = t.names.appendBody(b, r, false)
+	return b
+}
+
+// appendBody appends the encoding of every field of r but its ID. With
+// shared, it is encoded without the store's lock (see preencode.go); if
+// the pair of a line has no number yet, it appends nothing and ok is false.
+func (n *names) appendBody(b []byte, r *inventory.Reservation, shared bool) (_ []byte, ok bool) {
+	start := len(b)
 	b = appendString(b, r.Owner)
 	b = appendString(b, string(r.State))
 	b = appendTime(b, r.ExpiresAt)
@@ -300,12 +320,16 @@ func (t *resTable) appendReservation(b []byte, r *inventory.Reservation, p place
 	b = binary.AppendUvarint(b, uint64(len(r.Lines)))
 	for i := range r.Lines {
 		ln := &r.Lines[i]
-		b = binary.AppendUvarint(b, uint64(t.names.pair(ln.SKU, ln.Location)))
+		num, ok := n.pairNum(ln.SKU, ln.Location, shared)
+		if !ok {
+			return b[:start], false
+		}
+		b = binary.AppendUvarint(b, uint64(num))
 		b = binary.AppendVarint(b, ln.Qty)
 		b = binary.AppendVarint(b, ln.Committed)
 		b = binary.AppendVarint(b, ln.Released)
 	}
-	return b
+	return b, true
 }
 
 // reservation decodes what appendReservation wrote after the ID.

@@ -84,7 +84,7 @@ func TestResTableModel(t *testing.T) {
 				if found != inModel {
 					t.Fatalf("find(%q) found=%v, model has it: %v", id, found, inModel)
 				}
-				ref := tab.putAt(&r, p)
+				ref := tab.putAt(&r, p, nil)
 				if !inModel {
 					ids = append(ids, id)
 				}

@@ -1,0 +1,203 @@
+package memory
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/omnikit/omnikit"
+	"github.com/omnikit/omnikit/inventory"
+)
+
+// TestPreencodeMatchesEncoding checks what a command encodes before its
+// transaction against what the transaction would encode: with every pair
+// numbered, the same bytes; with one not numbered, a refusal (ok false)
+// and nothing numbered; and an entry or a reservation stored with the
+// bytes made before reads back as itself.
+func TestPreencodeMatchesEncoding(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := NewInventory()
+		n := s.entries.names
+		// Number some pairs, as earlier transactions would have.
+		for _, sku := range []omnikit.SKU{"A", "B", "SKU-3"} {
+			for _, loc := range []omnikit.LocationID{"wh", "s1"} {
+				if rapid.Bool().Draw(t, "numbered "+string(sku)+"@"+string(loc)) {
+					n.pair(sku, loc)
+				}
+			}
+		}
+		if rapid.Bool().Draw(t, "prefix set") {
+			n.setIDPrefix("res_a_")
+		}
+		numbered := func(sku omnikit.SKU, loc omnikit.LocationID) bool {
+			_, ok := n.pairs.idx[skuLoc{sku, loc}]
+			return ok
+		}
+		pairs := len(n.pairs.keys)
+
+		e := genEntry(t, 0)
+		want := true
+		for _, p := range e.Postings {
+			want = want && numbered(p.From.SKU, p.From.Location) && numbered(p.To.SKU, p.To.Location)
+		}
+		head, ok := s.PreencodeEntry([]byte("x"), &e)
+		if !ok && string(head) != "x" {
+			t.Fatalf("PreencodeEntry refused but appended %x", head[1:])
+		}
+		if head = head[1:]; !ok {
+			head = nil
+		}
+		if ok != want {
+			t.Fatalf("PreencodeEntry ok = %v, want %v (postings %v)", ok, want, e.Postings)
+		}
+		if len(n.pairs.keys) != pairs {
+			t.Fatalf("PreencodeEntry numbered a pair")
+		}
+		if ok {
+			inLock, _ := n.appendEntryHead(nil, &e, false)
+			if !bytes.Equal(head, inLock) {
+				t.Fatalf("entry head encoded before the transaction %x, in it %x", head, inLock)
+			}
+		}
+
+		r := inventory.Reservation{
+			ID:        inventory.ReservationID(rapid.SampledFrom([]string{"res_a_00000000000000ff", "res_b_0000000000000001", "cart-7"}).Draw(t, "id")),
+			Owner:     rapid.SampledFrom([]string{"", "cart-9"}).Draw(t, "owner"),
+			State:     rapid.SampledFrom([]inventory.ReservationState{inventory.Active, inventory.Committed, inventory.Expired}).Draw(t, "state"),
+			CreatedAt: time.Unix(rapid.Int64Range(-1<<40, 1<<40).Draw(t, "created"), 5).UTC(),
+		}
+		if rapid.Bool().Draw(t, "expires") {
+			r.ExpiresAt = r.CreatedAt.Add(time.Hour)
+		}
+		wantBody := true
+		for range rapid.IntRange(1, 3).Draw(t, "lines") {
+			ln := inventory.ReservationLine{SKU: rapid.SampledFrom([]omnikit.SKU{"A", "B", "SKU-3"}).Draw(t, "sku"),
+				Location: rapid.SampledFrom([]omnikit.LocationID{"wh", "s1"}).Draw(t, "loc"),
+				Qty:      rapid.Int64Range(1, inventory.MaxQty).Draw(t, "qty")}
+			ln.Committed = rapid.Int64Range(0, ln.Qty).Draw(t, "committed")
+			r.Lines = append(r.Lines, ln)
+			wantBody = wantBody && numbered(ln.SKU, ln.Location)
+		}
+		body, ok := s.PreencodeReservation([]byte("x"), &r)
+		if !ok && string(body) != "x" {
+			t.Fatalf("PreencodeReservation refused but appended %x", body[1:])
+		}
+		if body = body[1:]; !ok {
+			body = nil
+		}
+		if ok != wantBody {
+			t.Fatalf("PreencodeReservation ok = %v, want %v", ok, wantBody)
+		}
+		if len(n.pairs.keys) != pairs {
+			t.Fatalf("PreencodeReservation numbered a pair")
+		}
+		if ok {
+			inLock, _ := n.appendBody(nil, &r, false)
+			if !bytes.Equal(body, inLock) {
+				t.Fatalf("reservation body encoded before the transaction %x, in it %x", body, inLock)
+			}
+		}
+
+		// Store both through a transaction, with the bytes made before
+		// when there are any, and read them back.
+		var tx inventory.PreencodedTx
+		err := s.Update(t.Context(), nil, func(itx inventory.Tx) error {
+			tx = itx.(inventory.PreencodedTx)
+			if head != nil {
+				if err := tx.AppendPreencoded(&e, head, nil); err != nil {
+					return err
+				}
+			} else if err := itx.Append(&e, nil); err != nil {
+				return err
+			}
+			if body != nil {
+				return tx.PutPreencodedReservation(&r, body)
+			}
+			return itx.PutReservation(r)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.View(t.Context(), func(rtx inventory.ReadTx) error {
+			got, err := rtx.Entry(e.Seq)
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff(e, got); diff != "" {
+				t.Fatalf("entry read back (-stored +read):\n%s", diff)
+			}
+			gotR, err := rtx.Reservation(r.ID)
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff(r, gotR); diff != "" {
+				t.Fatalf("reservation read back (-stored +read):\n%s", diff)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// countingStore counts the records a Ledger has encoded before their
+// transaction.
+type countingStore struct {
+	*Inventory
+	entries, reservations int
+}
+
+func (c *countingStore) PreencodeEntry(b []byte, e *inventory.Entry) ([]byte, bool) {
+	c.entries++
+	return c.Inventory.PreencodeEntry(b, e)
+}
+
+func (c *countingStore) PreencodeReservation(b []byte, r *inventory.Reservation) ([]byte, bool) {
+	c.reservations++
+	return c.Inventory.PreencodeReservation(b, r)
+}
+
+// TestLedgerPreencodes checks that a Ledger's Reserve on the memory store
+// has its entry and reservation encoded before the transaction, and that
+// what is stored so reads back as the reservation Reserve returned.
+func TestLedgerPreencodes(t *testing.T) {
+	ctx := t.Context()
+	s := &countingStore{Inventory: NewInventory()}
+	l, err := inventory.New(ctx, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.DefineSKUs(ctx, "A"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "A", Qty: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := l.Reserve(ctx, inventory.ReserveRequest{Owner: "cart-1", Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.entries != 1 || s.reservations != 1 {
+		t.Fatalf("encoded before the transaction: %d entries, %d reservations; want 1 each", s.entries, s.reservations)
+	}
+	got, err := l.Reservation(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Fatalf("reservation read back (-returned +read):\n%s", diff)
+	}
+	if _, err := l.Commit(ctx, inventory.SettleRequest{ID: r.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
