@@ -43,25 +43,31 @@ func TestPreencodeMatchesEncoding(t *testing.T) {
 		for _, p := range e.Postings {
 			want = want && numbered(p.From.SKU, p.From.Location) && numbered(p.To.SKU, p.To.Location)
 		}
-		head, ok := s.PreencodeEntry([]byte("x"), &e)
-		if !ok && string(head) != "x" {
-			t.Fatalf("PreencodeEntry refused but appended %x", head[1:])
-		}
-		if head = head[1:]; !ok {
-			head = nil
-		}
-		if ok != want {
-			t.Fatalf("PreencodeEntry ok = %v, want %v (postings %v)", ok, want, e.Postings)
-		}
-		if len(n.pairs.keys) != pairs {
-			t.Fatalf("PreencodeEntry numbered a pair")
-		}
-		if ok {
-			inLock, _ := n.appendEntryHead(nil, &e, false)
-			if !bytes.Equal(head, inLock) {
-				t.Fatalf("entry head encoded before the transaction %x, in it %x", head, inLock)
+		// Each is appended after a byte "x", to check that a refusal
+		// appends nothing; inLock is the transaction's encoding.
+		check := func(what string, out []byte, ok, want bool, inLock func() []byte) []byte {
+			if !ok && string(out) != "x" {
+				t.Fatalf("%s refused but appended %x", what, out[1:])
 			}
+			if ok != want {
+				t.Fatalf("%s ok = %v, want %v", what, ok, want)
+			}
+			if len(n.pairs.keys) != pairs {
+				t.Fatalf("%s numbered a pair", what)
+			}
+			if !ok {
+				return nil
+			}
+			if b := inLock(); !bytes.Equal(out[1:], b) {
+				t.Fatalf("%s: encoded before the transaction %x, in it %x", what, out[1:], b)
+			}
+			return out[1:]
 		}
+		head, ok := s.PreencodeEntry([]byte("x"), &e)
+		head = check("PreencodeEntry", head, ok, want, func() []byte {
+			b, _ := n.appendEntryHead(nil, &e, false)
+			return b
+		})
 
 		r := inventory.Reservation{
 			ID:        inventory.ReservationID(rapid.SampledFrom([]string{"res_a_00000000000000ff", "res_b_0000000000000001", "cart-7"}).Draw(t, "id")),
@@ -82,24 +88,10 @@ func TestPreencodeMatchesEncoding(t *testing.T) {
 			wantBody = wantBody && numbered(ln.SKU, ln.Location)
 		}
 		body, ok := s.PreencodeReservation([]byte("x"), &r)
-		if !ok && string(body) != "x" {
-			t.Fatalf("PreencodeReservation refused but appended %x", body[1:])
-		}
-		if body = body[1:]; !ok {
-			body = nil
-		}
-		if ok != wantBody {
-			t.Fatalf("PreencodeReservation ok = %v, want %v", ok, wantBody)
-		}
-		if len(n.pairs.keys) != pairs {
-			t.Fatalf("PreencodeReservation numbered a pair")
-		}
-		if ok {
-			inLock, _ := n.appendBody(nil, &r, false)
-			if !bytes.Equal(body, inLock) {
-				t.Fatalf("reservation body encoded before the transaction %x, in it %x", body, inLock)
-			}
-		}
+		body = check("PreencodeReservation", body, ok, wantBody, func() []byte {
+			b, _ := n.appendBody(nil, &r, false)
+			return b
+		})
 
 		// Store both through a transaction, with the bytes made before
 		// when there are any, and read them back.
