@@ -112,15 +112,8 @@ var entryKinds = [...]inventory.EntryKind{
 	inventory.KindWriteOff, inventory.KindSafetyStock, inventory.KindRebuild,
 }
 
-// appendEntry appends the encoding of e to b: every field but Seq, which
-// is the entry's position.
-func (l *entryLog) appendEntry(b []byte, e *inventory.Entry) []byte {
-	b, _ = l.names.appendEntryHead(b, e, false)
-	return l.appendEntryTail(b, e)
-}
-
-// encode appends the encoding of e to b, with head as its head if it is
-// not nil.
+// encode appends the encoding of e to b, every field but Seq (which is
+// the entry's position), with head as its head if it is not nil.
 func (l *entryLog) encode(b []byte, e *inventory.Entry, head []byte) []byte {
 	if head != nil {
 		b = append(b, head...)
@@ -188,7 +181,7 @@ func (l *entryLog) appendEntryTail(b []byte, e *inventory.Entry) []byte {
 	return b
 }
 
-// entry decodes what appendEntry wrote.
+// entry decodes what encode wrote.
 func (d *decoder) entry() inventory.Entry {
 	var e inventory.Entry
 	if k := int(d.byte()); k == 0 {

@@ -21,7 +21,8 @@ import (
 // when the transaction that needed it is rolled back.
 //
 // names is written under the store's write lock only; readers, which
-// share the read lock, only read it.
+// share the read lock, only read it. The shared fields are the exception:
+// they are safe for concurrent use, for encoding without the lock.
 type names struct {
 	pairs interner[skuLoc]
 	chans interner[chanSKU]
@@ -105,11 +106,6 @@ const (
 	idCounter = 1 // idPrefix and a counter (see denseShape)
 	idString  = 2 // the ID's bytes
 )
-
-// appendID appends id, as its counter when it has the dense prefix.
-func (n *names) appendID(b []byte, id inventory.ReservationID) []byte {
-	return appendIDWith(b, id, n.idPrefix)
-}
 
 // appendIDWith appends id, as its counter when it has the dense prefix
 // idPrefix ("" if none is set yet).

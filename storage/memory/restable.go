@@ -285,15 +285,11 @@ func (t *resTable) decodeWithID(ref uint64) inventory.Reservation {
 	return r
 }
 
-// appendReservation encodes r exactly: times as seconds and nanoseconds
-// (decoded in UTC), so that any year survives; a line's SKU and location
-// as their pair number; the ID as its counter when its place p is dense.
-func (t *resTable) appendReservation(b []byte, r *inventory.Reservation, p place) []byte {
-	return t.encode(b, r, p, nil)
-}
-
 // encode appends the record of r at place p to b: its ID, then its body,
-// which is body if that is not nil.
+// which is body if that is not nil. It is exact: times as seconds and
+// nanoseconds (decoded in UTC), so that any year survives; a line's SKU
+// and location as their pair number; the ID as its counter when its place
+// p is dense.
 func (t *resTable) encode(b []byte, r *inventory.Reservation, p place, body []byte) []byte {
 	if p.kind == slotDense {
 		b = binary.AppendUvarint(append(b, idCounter), p.c)
@@ -332,7 +328,7 @@ func (n *names) appendBody(b []byte, r *inventory.Reservation, shared bool) (_ [
 	return b, true
 }
 
-// reservation decodes what appendReservation wrote after the ID.
+// reservation decodes what encode wrote after the ID.
 func (d *decoder) reservation() inventory.Reservation {
 	var r inventory.Reservation
 	if b := d.raw(); len(b) > 0 {
