@@ -163,11 +163,8 @@ var reservePool = sync.Pool{New: func() any {
 
 // free returns c to the pool, keeping only its buffers.
 func (c *reserveCmd) free() {
-	if cap(c.keys) > 64 || cap(c.postings) > 64 {
+	if cap(c.keys) > 64 || cap(c.postings) > 64 || cap(c.head) > 1024 || cap(c.body) > 1024 {
 		return // an unusual command: let its large buffers go
-	}
-	if cap(c.head) > 1024 || cap(c.body) > 1024 {
-		return
 	}
 	fn, keys, postings, scratch, head, body := c.fn, c.keys[:0], c.postings[:0], c.scratch.reset(), c.head[:0], c.body[:0]
 	*c = reserveCmd{fn: fn, keys: keys, postings: postings, scratch: scratch, head: head, body: body}
