@@ -37,14 +37,13 @@ type Inventory struct {
 	channels     map[omnikit.ChannelID]inventory.Channel
 	skus         map[omnikit.SKU]struct{}
 
-	spin bool      // lock spins before it parks: more than one processor
-	undo []undoRec // the open transaction's undo log, reused
-	// undoAux holds what the rare undo records need beyond an undoRec
-	// (an in-transit account, a closure), so that an undoRec stays small:
-	// the undo log is written by every command, from either core.
-	undoAux []undoAux
-	wtx     memTx     // the write transaction, reused: writers hold mu
-	views   sync.Pool // of *memTx, for View
+	spin bool // lock spins before it parks: more than one processor
+	// writes and views pool the write and read transactions. A write
+	// transaction and its undo log, which every command writes, are taken
+	// before the lock, from the caller's processor, whose core has them in
+	// its cache (see the package doc).
+	writes sync.Pool // of *memTx
+	views  sync.Pool // of *memTx, for View
 }
 
 // pairRec holds the accounts of one SKU at one location, in-transit ones
@@ -140,16 +139,22 @@ func (s *Inventory) Update(ctx context.Context, _ []inventory.Account, fn func(i
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	tx, _ := s.writes.Get().(*memTx)
+	if tx == nil {
+		tx = &memTx{}
+	}
+	*tx = memTx{s: s, write: true, undo: tx.undo.reset()}
+	// Like a read transaction, a write transaction is reused by a later
+	// Update; one that fn kept past its end reports errClosed until then.
+	// It is put back after the unlock (deferred calls run last first).
+	defer s.writes.Put(tx)
 	s.lock()
 	defer s.mu.Unlock()
-	s.undo, s.undoAux = s.undo[:0], s.undoAux[:0]
 	entries := s.entries.mark()
-	tx := &s.wtx
-	*tx = memTx{s: s, write: true}
 	err := fn(tx)
 	tx.closed = true
 	if err != nil {
-		s.rollback(entries)
+		s.rollback(&tx.undo, entries)
 		return err
 	}
 	return nil
@@ -237,19 +242,42 @@ type undoAux struct {
 	fn   func()
 }
 
-// pushAux records a and returns its index for an undoRec.
-func (s *Inventory) pushAux(a undoAux) int32 {
-	s.undoAux = append(s.undoAux, a)
-	return int32(len(s.undoAux) - 1)
+// undoLog is a write transaction's undo log. aux holds what the rare
+// undo records need beyond an undoRec (an in-transit account, a
+// closure), so that an undoRec stays small.
+type undoLog struct {
+	recs []undoRec
+	aux  []undoAux
 }
 
-func (s *Inventory) rollback(entries mark) {
-	for i := len(s.undo) - 1; i >= 0; i-- {
-		u := &s.undo[i]
+// push records u.
+func (l *undoLog) push(u undoRec) { l.recs = append(l.recs, u) }
+
+// pushAux records a and returns its index for an undoRec.
+func (l *undoLog) pushAux(a undoAux) int32 {
+	l.aux = append(l.aux, a)
+	return int32(len(l.aux) - 1)
+}
+
+// reset empties l for the next transaction, keeping its buffers unless
+// they grew large (a bulk command), and dropping the closures it held.
+func (l undoLog) reset() undoLog {
+	if cap(l.recs) > 1024 || cap(l.aux) > 64 {
+		return undoLog{}
+	}
+	clear(l.aux)
+	return undoLog{recs: l.recs[:0], aux: l.aux[:0]}
+}
+
+// rollback undoes what undo records, newest first, and forgets the
+// entries appended after entries.
+func (s *Inventory) rollback(undo *undoLog, entries mark) {
+	for i := len(undo.recs) - 1; i >= 0; i-- {
+		u := &undo.recs[i]
 		switch u.kind {
 		case undoBalance:
 			if u.pair < 0 {
-				acct := s.undoAux[u.idx].acct
+				acct := undo.aux[u.idx].acct
 				if u.existed {
 					s.transit[acct] = u.q
 				} else {
@@ -278,11 +306,10 @@ func (s *Inventory) rollback(entries mark) {
 		case undoRaw:
 			s.rawRecs[u.idx].q, s.rawRecs[u.idx].has = u.q, u.existed
 		case undoFunc:
-			s.undoAux[u.idx].fn()
+			undo.aux[u.idx].fn()
 		}
 	}
 	s.entries.rollback(entries)
-	s.undo, s.undoAux = s.undo[:0], s.undoAux[:0]
 }
 
 // noteDeadline keeps the deadline heap in step with reservation r of id.
@@ -297,6 +324,7 @@ func (s *Inventory) noteDeadline(id inventory.ReservationID, r inventory.Reserva
 // memTx is a transaction on an Inventory; the store's lock is held for its life.
 type memTx struct {
 	s      *Inventory
+	undo   undoLog // of a write transaction
 	write  bool
 	closed bool
 	// last is the pair this transaction touched last: a command's
@@ -574,14 +602,14 @@ func (t *memTx) append(e *inventory.Entry, head []byte, balances []inventory.Bal
 		a := &b.Account
 		if !pairBucket(*a) {
 			old, existed := s.transit[*a]
-			s.undo = append(s.undo, undoRec{kind: undoBalance, pair: -1, idx: s.pushAux(undoAux{acct: *a}), q: old, existed: existed})
+			t.undo.push(undoRec{kind: undoBalance, pair: -1, idx: t.undo.pushAux(undoAux{acct: *a}), q: old, existed: existed})
 			s.transit[*a] = b.Qty
 			continue
 		}
 		i := t.pair(a.SKU, a.Location, true)
 		rec := &s.recs[i]
 		bit := uint16(1) << a.Bucket
-		s.undo = append(s.undo, undoRec{kind: undoBalance, pair: i, bucket: a.Bucket, q: rec.bal[a.Bucket], existed: rec.has&bit != 0})
+		t.undo.push(undoRec{kind: undoBalance, pair: i, bucket: a.Bucket, q: rec.bal[a.Bucket], existed: rec.has&bit != 0})
 		rec.bal[a.Bucket] = b.Qty
 		rec.has |= bit
 	}
@@ -602,7 +630,7 @@ func (t *memTx) putReservation(r *inventory.Reservation, body []byte) error {
 	}
 	s := t.s
 	old, p, existed := s.reservations.find(r.ID)
-	s.undo = append(s.undo, undoRec{kind: undoReservation, key: string(r.ID), ref: old, existed: existed})
+	t.undo.push(undoRec{kind: undoReservation, key: string(r.ID), ref: old, existed: existed})
 	s.reservations.putAt(r, p, body) // encoded, which copies it
 	if existed || !r.ExpiresAt.IsZero() {
 		s.noteDeadline(r.ID, *r)
@@ -617,7 +645,7 @@ func (t *memTx) PutIdempotency(rec inventory.IdempotencyRecord) error {
 	if _, ok := t.s.idem[rec.Key]; ok {
 		return fmt.Errorf("memory: idempotency key %q already recorded", rec.Key)
 	}
-	t.s.undo = append(t.s.undo, undoRec{kind: undoIdem, key: rec.Key})
+	t.undo.push(undoRec{kind: undoIdem, key: rec.Key})
 	t.s.idem[rec.Key] = rec
 	return nil
 }
@@ -628,7 +656,7 @@ func (t *memTx) AddChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU, delta int64
 	}
 	i := t.s.raw(chanSKU{ch, sku})
 	r := &t.s.rawRecs[i]
-	t.s.undo = append(t.s.undo, undoRec{kind: undoRaw, idx: i, q: r.q, existed: r.has})
+	t.undo.push(undoRec{kind: undoRaw, idx: i, q: r.q, existed: r.has})
 	r.q, r.has = r.q+delta, true
 	return r.q, nil
 }
@@ -639,7 +667,7 @@ func (t *memTx) SetChannelRaw(ch omnikit.ChannelID, sku omnikit.SKU, raw int64) 
 	}
 	i := t.s.raw(chanSKU{ch, sku})
 	r := &t.s.rawRecs[i]
-	t.s.undo = append(t.s.undo, undoRec{kind: undoRaw, idx: i, q: r.q, existed: r.has})
+	t.undo.push(undoRec{kind: undoRaw, idx: i, q: r.q, existed: r.has})
 	r.q, r.has = raw, true
 	return nil
 }
@@ -650,7 +678,7 @@ func (t *memTx) SetSafetyStock(ss inventory.SafetyStock) error {
 	}
 	i := t.pair(ss.SKU, ss.Location, true)
 	rec := &t.s.recs[i]
-	t.s.undo = append(t.s.undo, undoRec{kind: undoSafety, pair: i, q: rec.safety})
+	t.undo.push(undoRec{kind: undoSafety, pair: i, q: rec.safety})
 	rec.safety = ss.Qty
 	return nil
 }
@@ -661,7 +689,7 @@ func (t *memTx) PutLocation(l inventory.Location) error {
 	}
 	s := t.s
 	old, existed := s.locations[l.ID]
-	s.undo = append(s.undo, undoRec{kind: undoFunc, idx: s.pushAux(undoAux{fn: func() {
+	t.undo.push(undoRec{kind: undoFunc, idx: t.undo.pushAux(undoAux{fn: func() {
 		if existed {
 			s.locations[l.ID] = old
 		} else {
@@ -678,7 +706,7 @@ func (t *memTx) PutChannel(c inventory.Channel) error {
 	}
 	s := t.s
 	old, existed := s.channels[c.ID]
-	s.undo = append(s.undo, undoRec{kind: undoFunc, idx: s.pushAux(undoAux{fn: func() {
+	t.undo.push(undoRec{kind: undoFunc, idx: t.undo.pushAux(undoAux{fn: func() {
 		if existed {
 			s.channels[c.ID] = old
 		} else {
@@ -702,7 +730,7 @@ func (t *memTx) PutSKUs(skus []omnikit.SKU) error {
 			added = append(added, k)
 		}
 	}
-	s.undo = append(s.undo, undoRec{kind: undoFunc, idx: s.pushAux(undoAux{fn: func() {
+	t.undo.push(undoRec{kind: undoFunc, idx: t.undo.pushAux(undoAux{fn: func() {
 		for _, k := range added {
 			delete(s.skus, k)
 		}
