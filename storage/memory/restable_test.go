@@ -170,3 +170,40 @@ func TestDenseShape(t *testing.T) {
 		}
 	}
 }
+
+// hexWord must agree with a digit-by-digit reading of 8 lowercase
+// hexadecimal digits, on any 8 bytes.
+func TestHexWord(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		// Digits, and at times one or more bytes that are not: mostly
+		// those next to the digits' ranges, where a wrong bound shows.
+		b := rapid.SliceOfN(rapid.SampledFrom([]byte("0123456789abcdef")), 8, 8).Draw(t, "digits")
+		for range rapid.IntRange(0, 2).Draw(t, "bad") {
+			i := rapid.IntRange(0, 7).Draw(t, "at")
+			b[i] = rapid.OneOf(
+				rapid.SampledFrom([]byte("/:@`gAFG_\x00\x7f\x80\xb0\xb9\xe1\xe6\xff")),
+				rapid.Byte(),
+			).Draw(t, "byte")
+		}
+		var want uint32
+		wantOK := true
+		for _, c := range b {
+			var d byte
+			switch {
+			case c >= '0' && c <= '9':
+				d = c - '0'
+			case c >= 'a' && c <= 'f':
+				d = c - 'a' + 10
+			default:
+				wantOK = false
+			}
+			want = want<<4 | uint32(d)
+		}
+		if !wantOK {
+			want = 0
+		}
+		if got, ok := hexWord(string(b)); got != want || ok != wantOK {
+			t.Fatalf("hexWord(%q) = %#x, %v; want %#x, %v", b, got, ok, want, wantOK)
+		}
+	})
+}
