@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -50,6 +51,16 @@ func TestDefaultIDsSortInCreationOrder(t *testing.T) {
 		ia, ib := string(appendCounter([]byte("res_x_"), a)), string(appendCounter([]byte("res_x_"), b))
 		if got, want := strings.Compare(ia, ib), cmp.Compare(a, b); got != want {
 			t.Fatalf("compare(%q, %q) = %d, want %d", ia, ib, got, want)
+		}
+	})
+}
+
+// appendCounter must write what a digit-by-digit formatting writes.
+func TestAppendCounter(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := rapid.Uint64().Draw(t, "c")
+		if got, want := string(appendCounter([]byte("p_"), c)), fmt.Sprintf("p_%016x", c); got != want {
+			t.Fatalf("appendCounter(%#x) = %q, want %q", c, got, want)
 		}
 	})
 }

@@ -59,13 +59,9 @@ func addDelta(ds []channelDelta, cfg *config, sku omnikit.SKU, loc omnikit.Locat
 	if oldATP == newATP {
 		return ds
 	}
-	chans := cfg.byLocation[loc]
-	if len(chans) == 0 {
-		return ds
-	}
-	store := cfg.isStore(loc)
-	for _, ch := range chans {
-		d := contribution(ch, store, newATP) - contribution(ch, store, oldATP)
+	at := cfg.byLocation[loc]
+	for _, ch := range at.chans {
+		d := contribution(ch, at.store, newATP) - contribution(ch, at.store, oldATP)
 		if d == 0 {
 			continue
 		}

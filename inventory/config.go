@@ -38,7 +38,7 @@ func (l *Ledger) DefineLocation(ctx context.Context, loc Location) error {
 	}
 	next := newConfig(locs, l.cfg.channelList())
 	var affected []omnikit.ChannelID
-	for _, ch := range next.byLocation[loc.ID] {
+	for _, ch := range next.byLocation[loc.ID].chans {
 		affected = append(affected, ch.ID)
 	}
 	err := l.store.Update(ctx, nil, func(tx Tx) error {
@@ -256,9 +256,9 @@ func recomputeRaws(tx ReadTx, cfg *config) (map[chanSKU]int64, error) {
 	out := map[chanSKU]int64{}
 	for k, q := range sellable {
 		a := atp(q, safety[k])
-		store := cfg.isStore(k.loc)
-		for _, ch := range cfg.byLocation[k.loc] {
-			if c := contribution(ch, store, a); c != 0 {
+		at := cfg.byLocation[k.loc]
+		for _, ch := range at.chans {
+			if c := contribution(ch, at.store, a); c != 0 {
 				out[chanSKU{ch.ID, k.sku}] += c
 			}
 		}

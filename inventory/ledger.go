@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -63,15 +64,22 @@ type Ledger struct {
 type config struct {
 	locations map[omnikit.LocationID]Location
 	channels  map[omnikit.ChannelID]Channel
-	// byLocation lists, sorted by ID, the channels whose pool holds a location.
-	byLocation map[omnikit.LocationID][]*Channel
+	// byLocation lists, sorted by ID, the channels whose pool holds a
+	// location, and whether it is a store: what a change of its stock
+	// does to the channels, found with one lookup.
+	byLocation map[omnikit.LocationID]locChannels
+}
+
+type locChannels struct {
+	chans []*Channel
+	store bool // the location is a store, whose stock a channel's store threshold holds back
 }
 
 func newConfig(locs []Location, chans []Channel) *config {
 	c := &config{
 		locations:  make(map[omnikit.LocationID]Location, len(locs)),
 		channels:   make(map[omnikit.ChannelID]Channel, len(chans)),
-		byLocation: make(map[omnikit.LocationID][]*Channel),
+		byLocation: make(map[omnikit.LocationID]locChannels),
 	}
 	for _, l := range locs {
 		c.locations[l.ID] = l
@@ -85,16 +93,13 @@ func newConfig(locs []Location, chans []Channel) *config {
 	for _, id := range ids {
 		ch := c.channels[id]
 		for _, loc := range ch.Pool {
-			c.byLocation[loc] = append(c.byLocation[loc], &ch)
+			at := c.byLocation[loc]
+			at.chans = append(at.chans, &ch)
+			at.store = c.locations[loc].Type == TypeStore
+			c.byLocation[loc] = at
 		}
 	}
 	return c
-}
-
-// isStore reports whether loc is a store, whose stock a channel's store
-// threshold holds back.
-func (c *config) isStore(loc omnikit.LocationID) bool {
-	return c.locations[loc].Type == TypeStore
 }
 
 func (c *config) locationList() []Location {
@@ -280,9 +285,22 @@ func (l *Ledger) noteDeadline(t time.Time) {
 // Ledger makes sort in the order it made them: a database index of them
 // then grows at its right edge instead of splitting pages all over.
 func appendCounter(b []byte, c uint64) []byte {
-	const hex = "0123456789abcdef"
-	for i := 60; i >= 0; i -= 4 {
-		b = append(b, hex[(c>>uint(i))&15])
-	}
-	return b
+	b = binary.BigEndian.AppendUint64(b, hexDigits(uint32(c>>32)))
+	return binary.BigEndian.AppendUint64(b, hexDigits(uint32(c)))
+}
+
+// hexDigits returns the 8 lowercase hexadecimal digits of x as the bytes
+// of a word, the first digit in its high byte: all eight at once, where a
+// loop over the digits was a third of making an ID.
+func hexDigits(x uint32) uint64 {
+	const ones = 0x0101010101010101
+	v := uint64(x)
+	// Spread the nibbles of x, high first, over the bytes of v.
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & (0x0f * ones)
+	// A nibble n is '0'+n, or 'a'+n-10 = '0'+n+39 when n > 9 (n+6 then
+	// sets the byte's bit 4); no byte carries into the next.
+	letters := ((v + 6*ones) >> 4) & ones
+	return v + '0'*ones + letters*39
 }
