@@ -70,19 +70,25 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 			return Reservation{}, err
 		}
 	}
-	for i, ln := range req.Lines {
-		if err := l.checkSKULoc(ln.SKU, ln.Location, "lines", i); err != nil {
-			return Reservation{}, err
-		}
-		if err := checkQty(ln.Qty, "lines", i, ".qty"); err != nil {
-			return Reservation{}, err
-		}
-	}
 	// The command's buffers and its transaction function are pooled: a
 	// reservation on a store that commits in memory costs little more than
 	// its allocations otherwise.
 	c := reservePool.Get().(*reserveCmd)
 	defer c.free()
+	for i, ln := range req.Lines {
+		// SKUs are never undefined: one this command found defined in
+		// its last use, on this ledger, still is. On a hot SKU that
+		// saves a lookup of the set of SKUs (~200 instructions).
+		if _, ok := l.cfg.locations[ln.Location]; ln.SKU != c.knownSKU || c.knownIn != l || !ok {
+			if err := l.checkSKULoc(ln.SKU, ln.Location, "lines", i); err != nil {
+				return Reservation{}, err
+			}
+			c.knownSKU, c.knownIn = ln.SKU, l
+		}
+		if err := checkQty(ln.Qty, "lines", i, ".qty"); err != nil {
+			return Reservation{}, err
+		}
+	}
 	// lines is handed to the caller in the result: never pooled.
 	lines := make([]ReservationLine, 0, len(req.Lines))
 	for _, ln := range req.Lines {
@@ -153,6 +159,10 @@ type reserveCmd struct {
 	// head and body are the store's encodings of the entry's head and of
 	// res, made before the transaction (see Preencoder); nil if not.
 	head, body []byte
+	// knownSKU is a SKU that ledger knownIn knows, from an earlier use of
+	// the command; free keeps it.
+	knownSKU omnikit.SKU
+	knownIn  *Ledger
 }
 
 var reservePool = sync.Pool{New: func() any {
@@ -161,13 +171,19 @@ var reservePool = sync.Pool{New: func() any {
 	return c
 }}
 
-// free returns c to the pool, keeping only its buffers.
+// free returns c to the pool with its buffers emptied. The rest of it is
+// not cleared: Reserve sets every field a command reads before it reads
+// it (fp, which only a keyed request sets, is emptied here). Until c is
+// reused or the pool drops it at a garbage collection, it keeps its last
+// request's strings and slices reachable; clearing the whole command
+// (~900 bytes) was ~8% of the instructions of a reservation on the memory
+// store.
 func (c *reserveCmd) free() {
 	if cap(c.keys) > 64 || cap(c.postings) > 64 || cap(c.head) > 1024 || cap(c.body) > 1024 {
 		return // an unusual command: let its large buffers go
 	}
-	fn, keys, postings, scratch, head, body := c.fn, c.keys[:0], c.postings[:0], c.scratch.reset(), c.head[:0], c.body[:0]
-	*c = reserveCmd{fn: fn, keys: keys, postings: postings, scratch: scratch, head: head, body: body}
+	c.keys, c.postings, c.scratch, c.head, c.body = c.keys[:0], c.postings[:0], c.scratch.reset(), c.head[:0], c.body[:0]
+	c.fp = ""
 	reservePool.Put(c)
 }
 
