@@ -22,6 +22,8 @@ type auth struct {
 
 var recording = auth{}
 
+// balChange is an account a command changes. It is 80 bytes: loops over
+// them take each by pointer, not by copy.
 type balChange struct {
 	acct     Account
 	old, new int64
@@ -85,7 +87,8 @@ func (l *Ledger) postWith(tx Tx, cfg *config, e *Entry, a auth, scratch *postScr
 
 	if a.bucket != 0 {
 		var short []Shortage
-		for _, c := range changes {
+		for i := range changes {
+			c := &changes[i]
 			if c.acct.Bucket != a.bucket || c.new >= c.old {
 				continue
 			}
@@ -108,8 +111,8 @@ func (l *Ledger) postWith(tx Tx, cfg *config, e *Entry, a auth, scratch *postScr
 	var dbuf [4]channelDelta
 	deltas := dbuf[:0]
 	n := 0
-	for _, c := range changes {
-		if c.new != c.old {
+	for i := range changes {
+		if changes[i].new != changes[i].old {
 			n++
 		}
 	}
@@ -119,7 +122,8 @@ func (l *Ledger) postWith(tx Tx, cfg *config, e *Entry, a auth, scratch *postScr
 	} else {
 		balances = make([]Balance, 0, n)
 	}
-	for _, c := range changes {
+	for i := range changes {
+		c := &changes[i]
 		if c.new == c.old {
 			continue
 		}
