@@ -376,15 +376,16 @@ var settlePool = sync.Pool{New: func() any {
 	return c
 }}
 
-// free returns c to the pool, keeping only its buffers.
+// free returns c to the pool with its buffers emptied. Like a reserve
+// command's, the rest is not cleared: settle sets every field a command
+// reads before it reads it, but for fp and r (read only on a store that
+// does not commit in memory), emptied here.
 func (c *settleCmd) free() {
 	if cap(c.keys) > 64 || cap(c.postings) > 64 {
 		return // an unusual command: let its large buffers go
 	}
-	fn, viewFn, keys, postings, scratch := c.fn, c.viewFn, c.keys[:0], c.postings[:0], c.scratch.reset()
-	clear(postings[:cap(postings)])
-	clear(keys[:cap(keys)])
-	*c = settleCmd{fn: fn, viewFn: viewFn, keys: keys, postings: postings, scratch: scratch}
+	c.keys, c.postings, c.scratch = c.keys[:0], c.postings[:0], c.scratch.reset()
+	c.fp, c.r = "", Reservation{}
 	settlePool.Put(c)
 }
 
