@@ -73,8 +73,8 @@ func denseShape(id inventory.ReservationID) (prefix string, c uint64, ok bool) {
 
 // hexWord returns the value of s, 8 lowercase hexadecimal digits, and
 // whether s is that. It reads the 8 bytes as one word and checks and
-// converts them all at once: a loop over the digits, run for every
-// reservation stored and every entry of one, was ~4% of a reservation.
+// converts them all at once: reading the digits one at a time cost ~100
+// more instructions per reservation (of ~8,000), half under the lock.
 func hexWord(s string) (uint32, bool) {
 	const ones, high = 0x0101010101010101, 0x8080808080808080
 	_ = s[7]
