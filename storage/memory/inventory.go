@@ -150,10 +150,11 @@ func (s *Inventory) Update(ctx context.Context, _ []inventory.Account, fn func(i
 	defer s.writes.Put(tx)
 	s.lock()
 	defer s.mu.Unlock()
+	entries := s.entries.mark()
 	err := fn(tx)
 	tx.closed = true
 	if err != nil {
-		s.rollback(&tx.undo)
+		s.rollback(&tx.undo, entries)
 		return err
 	}
 	return nil
@@ -243,16 +244,10 @@ type undoAux struct {
 
 // undoLog is a write transaction's undo log. aux holds what the rare
 // undo records need beyond an undoRec (an in-transit account, a
-// closure), so that an undoRec stays small. entries is the end of the
-// entry log before the transaction's first entry, if it appended one
-// (taken then, not when the transaction starts, so that reading the
-// log's end shares the cache miss of the append, ~2% of a reservation
-// with 32 callers by profile).
+// closure), so that an undoRec stays small.
 type undoLog struct {
-	recs     []undoRec
-	aux      []undoAux
-	entries  mark
-	appended bool
+	recs []undoRec
+	aux  []undoAux
 }
 
 // push records u.
@@ -275,8 +270,8 @@ func (l undoLog) reset() undoLog {
 }
 
 // rollback undoes what undo records, newest first, and forgets the
-// entries the transaction appended.
-func (s *Inventory) rollback(undo *undoLog) {
+// entries appended after entries.
+func (s *Inventory) rollback(undo *undoLog, entries mark) {
 	for i := len(undo.recs) - 1; i >= 0; i-- {
 		u := &undo.recs[i]
 		switch u.kind {
@@ -314,9 +309,7 @@ func (s *Inventory) rollback(undo *undoLog) {
 			undo.aux[u.idx].fn()
 		}
 	}
-	if undo.appended {
-		s.entries.rollback(undo.entries)
-	}
+	s.entries.rollback(entries)
 }
 
 // noteDeadline keeps the deadline heap in step with reservation r of id.
@@ -619,9 +612,6 @@ func (t *memTx) append(e *inventory.Entry, head []byte, balances []inventory.Bal
 		t.undo.push(undoRec{kind: undoBalance, pair: i, bucket: a.Bucket, q: rec.bal[a.Bucket], existed: rec.has&bit != 0})
 		rec.bal[a.Bucket] = b.Qty
 		rec.has |= bit
-	}
-	if !t.undo.appended {
-		t.undo.entries, t.undo.appended = s.entries.mark(), true
 	}
 	e.Seq = int64(s.entries.len()) + 1
 	s.entries.appendHead(e, head)
