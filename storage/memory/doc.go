@@ -57,10 +57,10 @@
 // second core gains only the part of a command that runs outside it. With
 // the encoding moved out, that part and the transaction take about the
 // same time on two cores: a faster hot SKU now needs less work on both
-// sides of the lock. With many callers the transaction also takes up to
-// twice as long as alone (~340 ns alone, 400-850 ns with 32 callers on
-// two cores, from run to run), since the records it writes move between
-// the cores' caches with the lock.
+// sides of the lock. With many callers the transaction also takes longer
+// than alone (~340 ns alone, 400-850 ns with 32 callers on two cores,
+// from run to run), since the records it writes move between the cores'
+// caches with the lock.
 //
 // The store passes the whole storage/storagetest conformance suite; its own
 // conformance test is one call.
