@@ -79,11 +79,13 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 		// SKUs are never undefined: one this command found defined in
 		// its last use, on this ledger, still is. On a hot SKU that
 		// saves a lookup of the set of SKUs (~200 instructions).
-		if _, ok := l.cfg.locations[ln.Location]; ln.SKU != c.knownSKU || c.knownIn != l || !ok {
+		if ln.SKU != c.knownSKU || c.knownIn != l {
 			if err := l.checkSKULoc(ln.SKU, ln.Location, "lines", i); err != nil {
 				return Reservation{}, err
 			}
 			c.knownSKU, c.knownIn = ln.SKU, l
+		} else if _, ok := l.cfg.locations[ln.Location]; !ok {
+			return Reservation{}, l.checkSKULoc(ln.SKU, ln.Location, "lines", i)
 		}
 		if err := checkQty(ln.Qty, "lines", i, ".qty"); err != nil {
 			return Reservation{}, err
