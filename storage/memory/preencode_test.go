@@ -2,6 +2,7 @@ package memory
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -144,10 +145,33 @@ func TestPreencodeMatchesEncoding(t *testing.T) {
 }
 
 // countingStore counts the records a Ledger has encoded before their
-// transaction.
+// transaction, and those its transactions stored from those bytes.
 type countingStore struct {
 	*Inventory
 	entries, reservations int
+	appended, put         int
+}
+
+func (c *countingStore) Update(ctx context.Context, keys []inventory.Account, fn func(inventory.Tx) error) error {
+	return c.Inventory.Update(ctx, keys, func(tx inventory.Tx) error {
+		return fn(countingTx{memTx: tx.(*memTx), c: c})
+	})
+}
+
+// countingTx is a transaction of a countingStore.
+type countingTx struct {
+	*memTx
+	c *countingStore
+}
+
+func (t countingTx) AppendPreencoded(e *inventory.Entry, head []byte, balances []inventory.Balance) error {
+	t.c.appended++
+	return t.memTx.AppendPreencoded(e, head, balances)
+}
+
+func (t countingTx) PutPreencodedReservation(r *inventory.Reservation, body []byte) error {
+	t.c.put++
+	return t.memTx.PutPreencodedReservation(r, body)
 }
 
 func (c *countingStore) PreencodeEntry(b []byte, e *inventory.Entry) ([]byte, bool) {
@@ -161,8 +185,9 @@ func (c *countingStore) PreencodeReservation(b []byte, r *inventory.Reservation)
 }
 
 // TestLedgerPreencodes checks that a Ledger's Reserve on the memory store
-// has its entry and reservation encoded before the transaction, and that
-// what is stored so reads back as the reservation Reserve returned.
+// has its entry and reservation encoded before the transaction, that the
+// transaction stores those bytes, and that what is stored so reads back
+// as the reservation Reserve returned.
 func TestLedgerPreencodes(t *testing.T) {
 	ctx := t.Context()
 	s := &countingStore{Inventory: NewInventory()}
@@ -185,6 +210,9 @@ func TestLedgerPreencodes(t *testing.T) {
 	}
 	if s.entries != 1 || s.reservations != 1 {
 		t.Fatalf("encoded before the transaction: %d entries, %d reservations; want 1 each", s.entries, s.reservations)
+	}
+	if s.appended != 1 || s.put != 1 {
+		t.Fatalf("stored from the bytes encoded before: %d entries, %d reservations; want 1 each", s.appended, s.put)
 	}
 	got, err := l.Reservation(ctx, r.ID)
 	if err != nil {
