@@ -39,11 +39,12 @@ func (l *Ledger) post(tx Tx, cfg *config, e *Entry, a auth) error {
 
 // postScratch holds buffers a pooled command lends to postWith, and the
 // head of its entry if the store encoded it before the transaction (see
-// Preencoder).
+// Preencoder), with the transaction to append it through.
 type postScratch struct {
 	balances []Balance
 	levels   []ChannelLevel
 	head     []byte
+	ptx      PreencodedTx // set with head
 }
 
 func (s postScratch) reset() postScratch {
@@ -148,10 +149,8 @@ func (l *Ledger) postWith(tx Tx, cfg *config, e *Entry, a auth, scratch *postScr
 		scratch.levels = levels[:0]
 	}
 	e.Availability = levels
-	if scratch != nil && scratch.head != nil {
-		if ptx, ok := tx.(PreencodedTx); ok {
-			return ptx.AppendPreencoded(e, scratch.head, balances)
-		}
+	if scratch != nil && scratch.head != nil && scratch.ptx != nil {
+		return scratch.ptx.AppendPreencoded(e, scratch.head, balances)
 	}
 	return tx.Append(e, balances)
 }

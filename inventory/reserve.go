@@ -254,11 +254,13 @@ func (c *reserveCmd) run(tx Tx) error {
 	// keeps nothing of what Append is given (it copies or encodes it).
 	e := &c.entry
 	*e = c.baseEntry()
-	c.scratch.head = c.head
+	// The transaction is asked once whether it takes encoded bytes.
+	ptx, _ := tx.(PreencodedTx)
+	c.scratch.head, c.scratch.ptx = c.head, ptx
 	if err := l.postWith(tx, c.cfg, e, auth{bucket: Sellable, safety: true}, &c.scratch); err != nil {
 		return err
 	}
-	if ptx, ok := tx.(PreencodedTx); ok && c.body != nil {
+	if ptx != nil && c.body != nil {
 		if err := ptx.PutPreencodedReservation(&c.res, c.body); err != nil {
 			return err
 		}
