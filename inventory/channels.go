@@ -100,9 +100,9 @@ func applyDeltas(tx Tx, ds []channelDelta, levels []ChannelLevel) ([]ChannelLeve
 		if err != nil {
 			return nil, err
 		}
-		before, after := d.ch.Rule.Shape(raw-d.delta), d.ch.Rule.Shape(raw)
-		if before != after {
-			levels = append(levels, ChannelLevel{Channel: d.ch.ID, SKU: d.sku, Available: after})
+		c := ChannelChange{Channel: d.ch.ID, SKU: d.sku, Delta: d.delta, Rule: d.ch.Rule}
+		if lv, ok := c.Level(raw); ok {
+			levels = append(levels, lv)
 		}
 	}
 	if len(levels) == 0 {

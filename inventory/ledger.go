@@ -47,6 +47,9 @@ type Ledger struct {
 	// pre is the store, when it encodes records before their
 	// transaction (see Preencoder).
 	pre Preencoder
+	// direct is the store, when it runs reservations in one call (see
+	// DirectReserver) and commands run unbatched.
+	direct DirectReserver
 
 	// cfgMu orders configuration changes of locations and channels after
 	// every command in flight: commands hold it shared, configuration
@@ -158,6 +161,9 @@ func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
 		l.inMemory = true
 	}
 	l.pre, _ = store.(Preencoder)
+	if d, ok := store.(DirectReserver); ok && l.inMemory && l.pre != nil {
+		l.direct = d
+	}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err
 	}

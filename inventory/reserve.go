@@ -123,14 +123,14 @@ func (l *Ledger) Reserve(ctx context.Context, req ReserveRequest) (Reservation, 
 	keys := sortKeys(c.keys)
 	c.at = now
 	c.prepare()
-	err := l.exec(ctx, keys, c.fn)
+	err := c.exec(ctx, keys)
 	if errors.Is(err, ErrInsufficientStock) && l.due(l.clock.Now()) {
 		// Units held by reservations past their deadline are free: give
 		// them back and try once more.
 		if _, xerr := l.expireDue(ctx, c.cfg); xerr != nil {
 			return Reservation{}, xerr
 		}
-		err = l.exec(ctx, keys, c.fn)
+		err = c.exec(ctx, keys)
 	}
 	if err != nil {
 		return Reservation{}, err
@@ -152,6 +152,9 @@ type reserveCmd struct {
 	lines []ReservationLine
 	out   Reservation
 	fn    func(Tx) error // c.run, bound once
+	// op describes the transaction to a DirectReserver; its Check is
+	// c.check, bound once.
+	op ReserveOp
 
 	keys     []Account
 	entry    Entry
@@ -170,6 +173,7 @@ type reserveCmd struct {
 var reservePool = sync.Pool{New: func() any {
 	c := &reserveCmd{}
 	c.fn = c.run
+	c.op.Check = c.check
 	return c
 }}
 
@@ -183,6 +187,9 @@ var reservePool = sync.Pool{New: func() any {
 func (c *reserveCmd) free() {
 	if cap(c.keys) > 64 || cap(c.postings) > 64 || cap(c.head) > 1024 || cap(c.body) > 1024 {
 		return // an unusual command: let its large buffers go
+	}
+	if cap(c.op.Sellable) > 64 || cap(c.op.Changes) > 64 || cap(c.op.Levels) > 64 {
+		return
 	}
 	c.keys, c.postings, c.scratch, c.head, c.body = c.keys[:0], c.postings[:0], c.scratch.reset(), c.head[:0], c.body[:0]
 	c.fp = ""
@@ -216,6 +223,59 @@ func (c *reserveCmd) prepare() {
 	if c.body, ok = c.l.pre.PreencodeReservation(c.body[:0], &c.res); !ok {
 		c.body = nil
 	}
+}
+
+// exec runs the command's transaction: in one call to a DirectReserver
+// when the store is one and the command allows it (no idempotency key,
+// whose replay needs the generic path, and both records encoded), else
+// through its transaction function.
+func (c *reserveCmd) exec(ctx context.Context, keys []Account) error {
+	if d := c.l.direct; d != nil && c.req.IdempotencyKey == "" && c.head != nil && c.body != nil {
+		op := &c.op
+		op.Reservation, op.Named, op.Head, op.Body = &c.res, c.req.ID != "", c.head, c.body
+		if err := d.ReserveDirect(ctx, op); err != nil {
+			return err
+		}
+		c.out = c.res // the store keeps its own copy; lines is ours
+		return nil
+	}
+	return c.l.exec(ctx, keys, c.fn)
+}
+
+// check is the command's ReserveOp.Check: the decision its transaction
+// function makes through postWith, made from the numbers a DirectReserver
+// read. Each line takes its units from the pair's ATP (a reservation's
+// floor is the safety stock); the channel sums change by what the lines'
+// new ATPs contribute, as in postWith.
+func (c *reserveCmd) check(op *ReserveOp) error {
+	var short []Shortage
+	for i := range c.lines {
+		ln := &c.lines[i]
+		if sell, safety := op.Sellable[i], op.Safety[i]; sell-ln.Qty < safety {
+			short = append(short, Shortage{SKU: ln.SKU, Location: ln.Location, Bucket: Sellable,
+				Requested: ln.Qty, Available: max(0, sell-safety)})
+		}
+	}
+	if short != nil {
+		return &ShortageError{Lines: short}
+	}
+	var dbuf [4]channelDelta
+	deltas := dbuf[:0]
+	for i := range c.lines {
+		ln := &c.lines[i]
+		sell, safety := op.Sellable[i], op.Safety[i]
+		deltas = addDelta(deltas, c.cfg, ln.SKU, ln.Location, atp(sell, safety), atp(sell-ln.Qty, safety))
+	}
+	if len(deltas) > 1 {
+		sortDeltas(deltas)
+	}
+	op.Changes = op.Changes[:0]
+	for _, d := range deltas {
+		if d.delta != 0 {
+			op.Changes = append(op.Changes, ChannelChange{Channel: d.ch.ID, SKU: d.sku, Delta: d.delta, Rule: d.ch.Rule})
+		}
+	}
+	return nil
 }
 
 // baseEntry is the command's entry without what its transaction computes.

@@ -77,6 +77,88 @@ type PreencodedTx interface {
 	PutPreencodedReservation(r *Reservation, body []byte) error
 }
 
+// DirectReserver is an optional interface of an InMemoryStore that is a
+// Preencoder (storage/memory). It runs the transaction of a Reserve
+// without a keyed request in one call, from a description of it, instead
+// of calling a transaction function that reads and writes through a Tx:
+// on a store whose writers share one lock, that transaction is the part
+// of a reservation that two cores cannot run at once, and most of its
+// work was the generic path (interface calls, an undo log for writes that
+// cannot fail, balance lists) rather than the reads and writes
+// themselves. The Ledger still decides: the store reads the numbers,
+// calls op.Check, and writes what Check allows. Like InMemoryStore, it is
+// detected with a type assertion.
+type DirectReserver interface {
+	// ReserveDirect runs op in one atomic, isolated transaction. It
+	// refuses a Named reservation whose ID it holds with an error
+	// matching ErrReservationExists; otherwise it sets op.Sellable[i]
+	// and op.Safety[i] to the sellable balance and the safety stock of
+	// line i of op.Reservation, and calls op.Check. If Check returns an
+	// error, ReserveDirect returns it and writes nothing. Otherwise it
+	// moves each line's units from the pair's sellable to its reserved
+	// account, adds each of op.Changes to its channel sum, appends the
+	// entry of op.Head with the channel levels the changes cause (see
+	// ChannelChange.Level), puts the reservation from op.Body, and sets
+	// op.Seq to the entry's sequence number: exactly what a Reserve's
+	// transaction function writes through a Tx.
+	ReserveDirect(ctx context.Context, op *ReserveOp) error
+}
+
+// ReserveOp is a reservation's transaction, for a DirectReserver. The
+// Ledger sets Reservation, Named, Head, Body and Check; the store sets
+// Sellable and Safety before it calls Check, and Seq; Check sets Changes.
+// The slices are the Ledger's buffers, reused by later reservations: the
+// store keeps none of them.
+type ReserveOp struct {
+	// Reservation is the new reservation; its lines are on distinct
+	// (SKU, location) pairs.
+	Reservation *Reservation
+	// Named says the ID is the caller's, which may be taken; the IDs a
+	// Ledger makes are unique.
+	Named bool
+	// Head is PreencodeEntry's encoding of the reservation's entry (kind
+	// KindReserve, each line's units from Sellable to Reserved); Body is
+	// PreencodeReservation's of Reservation.
+	Head, Body []byte
+	// Check decides under the store's lock, from Sellable and Safety,
+	// whether the reservation is made: it returns a *ShortageError, or
+	// nil and sets Changes.
+	Check func(op *ReserveOp) error
+	// Sellable and Safety hold, for each line of Reservation, the pair's
+	// sellable balance and safety stock before the reservation.
+	Sellable, Safety []int64
+	// Changes are the channel sums the reservation changes, in the order
+	// of SKU, then channel.
+	Changes []ChannelChange
+	// Levels is a buffer the store may use for the entry's channel
+	// levels.
+	Levels []ChannelLevel
+	// Seq is the sequence number of the reservation's entry.
+	Seq int64
+}
+
+// ChannelChange is a change of a channel's maintained sum for a SKU (see
+// ReserveOp).
+type ChannelChange struct {
+	Channel omnikit.ChannelID
+	SKU     omnikit.SKU
+	Delta   int64
+	// Rule is the channel's rule, which shapes the sum into what the
+	// channel shows.
+	Rule ChannelRule
+}
+
+// Level returns the channel level an entry records when the change takes
+// the channel's sum to raw, and whether it records one: only when the
+// channel's shaped availability changes.
+func (c *ChannelChange) Level(raw int64) (ChannelLevel, bool) {
+	after := c.Rule.Shape(raw)
+	if c.Rule.Shape(raw-c.Delta) == after {
+		return ChannelLevel{}, false
+	}
+	return ChannelLevel{Channel: c.Channel, SKU: c.SKU, Available: after}, true
+}
+
 // Preloader is an optional interface of a ReadTx that can read the
 // balances and safety stocks of many (SKU, location) pairs in one round
 // trip (storage/postgres). Before reading many pairs (Ledger.ATPs) the

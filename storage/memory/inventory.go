@@ -340,19 +340,16 @@ func (t *memTx) pair(sku omnikit.SKU, loc omnikit.LocationID, create bool) int32
 	if t.hasLast && t.lastSL.sku == sku && t.lastSL.loc == loc {
 		return t.lastIdx
 	}
-	s := t.s
 	var i int32
-	if h := &s.hotPair; h.ok && h.sl.sku == sku && h.sl.loc == loc {
+	if t.write {
+		i = t.s.hotPairOf(sku, loc, create)
+	} else if h := &t.s.hotPair; h.ok && h.sl.sku == sku && h.sl.loc == loc {
 		i = h.idx
 	} else {
-		if create {
-			i = s.pairOrNew(sku, loc)
-		} else if i = s.pair(sku, loc); i < 0 {
-			return -1
-		}
-		if t.write {
-			*h = hotPair{sl: skuLoc{sku, loc}, idx: i, ok: true}
-		}
+		i = t.s.pair(sku, loc) // a read transaction never creates
+	}
+	if i < 0 {
+		return -1
 	}
 	t.lastSL, t.lastIdx, t.hasLast = skuLoc{sku, loc}, i, true
 	return i

@@ -145,11 +145,20 @@ func TestPreencodeMatchesEncoding(t *testing.T) {
 }
 
 // countingStore counts the records a Ledger has encoded before their
-// transaction, and those its transactions stored from those bytes.
+// transaction, those its transactions stored from those bytes, and the
+// reservations it made through ReserveDirect with those bytes.
 type countingStore struct {
 	*Inventory
 	entries, reservations int
 	appended, put         int
+	direct                int
+}
+
+func (c *countingStore) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) error {
+	if op.Head != nil && op.Body != nil {
+		c.direct++
+	}
+	return c.Inventory.ReserveDirect(ctx, op)
 }
 
 func (c *countingStore) Update(ctx context.Context, keys []inventory.Account, fn func(inventory.Tx) error) error {
@@ -186,8 +195,9 @@ func (c *countingStore) PreencodeReservation(b []byte, r *inventory.Reservation)
 
 // TestLedgerPreencodes checks that a Ledger's Reserve on the memory store
 // has its entry and reservation encoded before the transaction, that the
-// transaction stores those bytes, and that what is stored so reads back
-// as the reservation Reserve returned.
+// transaction stores those bytes (through ReserveDirect, or, for a keyed
+// reservation, through the Tx), and that what is stored so reads back as
+// the reservation Reserve returned.
 func TestLedgerPreencodes(t *testing.T) {
 	ctx := t.Context()
 	s := &countingStore{Inventory: NewInventory()}
@@ -204,25 +214,31 @@ func TestLedgerPreencodes(t *testing.T) {
 	if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "A", Qty: 5}}}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := l.Reserve(ctx, inventory.ReserveRequest{Owner: "cart-1", Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 2}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.entries != 1 || s.reservations != 1 {
-		t.Fatalf("encoded before the transaction: %d entries, %d reservations; want 1 each", s.entries, s.reservations)
-	}
-	if s.appended != 1 || s.put != 1 {
-		t.Fatalf("stored from the bytes encoded before: %d entries, %d reservations; want 1 each", s.appended, s.put)
-	}
-	got, err := l.Reservation(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(r, got); diff != "" {
-		t.Fatalf("reservation read back (-returned +read):\n%s", diff)
-	}
-	if _, err := l.Commit(ctx, inventory.SettleRequest{ID: r.ID}); err != nil {
-		t.Fatal(err)
+	for i, key := range []string{"", "key-1"} {
+		r, err := l.Reserve(ctx, inventory.ReserveRequest{Owner: "cart-1", IdempotencyKey: key,
+			Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.entries != i+1 || s.reservations != i+1 {
+			t.Fatalf("key %q: encoded before the transaction: %d entries, %d reservations; want %d each", key, s.entries, s.reservations, i+1)
+		}
+		if key == "" && (s.direct != 1 || s.appended != 0 || s.put != 0) {
+			t.Fatalf("unkeyed: %d reservations through ReserveDirect with the bytes, %d entries and %d reservations through the Tx; want 1, 0, 0", s.direct, s.appended, s.put)
+		}
+		if key != "" && (s.direct != 1 || s.appended != 1 || s.put != 1) {
+			t.Fatalf("keyed: stored from the bytes encoded before: %d entries, %d reservations through the Tx; want 1 each (and still 1 direct, not %d)", s.appended, s.put, s.direct)
+		}
+		got, err := l.Reservation(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(r, got); diff != "" {
+			t.Fatalf("reservation read back (-returned +read):\n%s", diff)
+		}
+		if _, err := l.Commit(ctx, inventory.SettleRequest{ID: r.ID}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := l.Verify(ctx); err != nil {
 		t.Fatal(err)
