@@ -52,14 +52,14 @@ type channelDelta struct {
 	delta int64
 }
 
-// addDelta records in ds that the ATP of sku at loc went from oldATP to
-// newATP. It is a function, not a method, so that a caller's buffer for ds
-// can stay on the stack.
-func addDelta(ds []channelDelta, cfg *config, sku omnikit.SKU, loc omnikit.LocationID, oldATP, newATP int64) []channelDelta {
+// addDelta records in ds that the ATP of sku at a location went from
+// oldATP to newATP; at is the location's entry in config.byLocation. It is
+// a function, not a method, so that a caller's buffer for ds can stay on
+// the stack.
+func addDelta(ds []channelDelta, at locChannels, sku omnikit.SKU, oldATP, newATP int64) []channelDelta {
 	if oldATP == newATP {
 		return ds
 	}
-	at := cfg.byLocation[loc]
 	for _, ch := range at.chans {
 		d := contribution(ch, at.store, newATP) - contribution(ch, at.store, oldATP)
 		if d == 0 {

@@ -159,7 +159,7 @@ func (l *Ledger) SetSafetyStock(ctx context.Context, s SafetyStock) error {
 		if err := tx.SetSafetyStock(s); err != nil {
 			return err
 		}
-		deltas := addDelta(nil, cfg, s.SKU, s.Location, atp(sellable, old), atp(sellable, s.Qty))
+		deltas := addDelta(nil, cfg.byLocation[s.Location], s.SKU, atp(sellable, old), atp(sellable, s.Qty))
 		levels, err := applyDeltas(tx, deltas, nil)
 		if err != nil {
 			return err

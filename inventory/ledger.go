@@ -69,13 +69,15 @@ type config struct {
 	channels  map[omnikit.ChannelID]Channel
 	// byLocation lists, sorted by ID, the channels whose pool holds a
 	// location, and whether it is a store: what a change of its stock
-	// does to the channels, found with one lookup.
+	// does to the channels, found with one lookup. Every defined
+	// location has an entry.
 	byLocation map[omnikit.LocationID]locChannels
 }
 
 type locChannels struct {
-	chans []*Channel
-	store bool // the location is a store, whose stock a channel's store threshold holds back
+	chans   []*Channel
+	store   bool // the location is a store, whose stock a channel's store threshold holds back
+	defined bool // the location is defined (a command's check of it is this lookup)
 }
 
 func newConfig(locs []Location, chans []Channel) *config {
@@ -86,6 +88,7 @@ func newConfig(locs []Location, chans []Channel) *config {
 	}
 	for _, l := range locs {
 		c.locations[l.ID] = l
+		c.byLocation[l.ID] = locChannels{store: l.Type == TypeStore, defined: true}
 	}
 	ids := make([]omnikit.ChannelID, 0, len(chans))
 	for _, ch := range chans {

@@ -133,7 +133,7 @@ func (l *Ledger) postWith(tx Tx, cfg *config, e *Entry, a auth, scratch *postScr
 			e.Flagged = append(e.Flagged, c.acct)
 		}
 		if c.acct.Bucket == Sellable {
-			deltas = addDelta(deltas, cfg, c.acct.SKU, c.acct.Location, atp(c.old, c.safety), atp(c.new, c.safety))
+			deltas = addDelta(deltas, cfg.byLocation[c.acct.Location], c.acct.SKU, atp(c.old, c.safety), atp(c.new, c.safety))
 		}
 	}
 	var levels []ChannelLevel

@@ -51,29 +51,29 @@ type InMemoryStore interface {
 // reservations encoded (storage/memory). A command whose entry and
 // reservation are known before its transaction (Reserve) has their
 // encoding made first, outside the store's lock, and hands the bytes to
-// its transaction (PreencodedTx), which copies them: on a store that
-// serialises its writers, encoding is then work the other writers do not
-// wait for. Like InMemoryStore, it is detected with a type assertion.
+// its transaction (PreencodedTx or DirectReserver), which copies them: on
+// a store that serialises its writers, encoding is then work the other
+// writers do not wait for. Like InMemoryStore, it is detected with a type
+// assertion.
 type Preencoder interface {
-	// PreencodeEntry appends to b the store's encoding of e's Kind, At,
-	// Reservation, Reference, IdempotencyKey and Postings; ok is false
-	// when the store cannot encode them outside a transaction. It must be
-	// safe to call from any goroutine, in or out of a transaction.
-	PreencodeEntry(b []byte, e *Entry) (_ []byte, ok bool)
-	// PreencodeReservation appends to b the store's encoding of every
-	// field of r but ID, like PreencodeEntry.
-	PreencodeReservation(b []byte, r *Reservation) (_ []byte, ok bool)
+	// Preencode appends to head the store's encoding of e's Kind, At,
+	// Reservation, Reference, IdempotencyKey and Postings, and to body
+	// its encoding of r, the reservation e makes (r.ID is
+	// e.Reservation); ok is false, and nothing is appended, when the
+	// store cannot encode them outside a transaction. It must be safe to
+	// call from any goroutine, in or out of a transaction.
+	Preencode(head, body []byte, e *Entry, r *Reservation) (_, _ []byte, ok bool)
 }
 
 // PreencodedTx is the Tx of a Preencoder.
 type PreencodedTx interface {
-	// AppendPreencoded is Append of e, whose head is the bytes
-	// PreencodeEntry returned for the same Kind, At, Reservation,
-	// Reference, IdempotencyKey and Postings.
+	// AppendPreencoded is Append of e, whose head is the bytes Preencode
+	// returned for the same Kind, At, Reservation, Reference,
+	// IdempotencyKey and Postings.
 	AppendPreencoded(e *Entry, head []byte, balances []Balance) error
 	// PutPreencodedReservation is PutReservation of *r, whose body is the
-	// bytes PreencodeReservation returned for the same fields. The store
-	// keeps nothing of r or body after it returns.
+	// bytes Preencode returned for the same reservation. The store keeps
+	// nothing of r or body after it returns.
 	PutPreencodedReservation(r *Reservation, body []byte) error
 }
 
@@ -116,9 +116,9 @@ type ReserveOp struct {
 	// Named says the ID is the caller's, which may be taken; the IDs a
 	// Ledger makes are unique.
 	Named bool
-	// Head is PreencodeEntry's encoding of the reservation's entry (kind
-	// KindReserve, each line's units from Sellable to Reserved); Body is
-	// PreencodeReservation's of Reservation.
+	// Head and Body are Preencode's encodings of the reservation's entry
+	// (kind KindReserve, each line's units from Sellable to Reserved) and
+	// of Reservation.
 	Head, Body []byte
 	// Check decides under the store's lock, from Sellable and Safety,
 	// whether the reservation is made: it returns a *ShortageError, or

@@ -29,7 +29,7 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 	r := op.Reservation
 	s.lock()
 	defer s.mu.Unlock()
-	_, p, existed := s.reservations.find(r.ID)
+	_, p, existed, body := s.reservations.findPreencoded(r.ID, op.Body)
 	if existed && op.Named {
 		return fmt.Errorf("%w: %q", inventory.ErrReservationExists, r.ID)
 	}
@@ -71,7 +71,7 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 		e.Availability = levels
 	}
 	s.entries.appendHead(&e, op.Head)
-	s.reservations.putAt(r, p, op.Body)
+	s.reservations.putAt(r, p, body)
 	if existed || !r.ExpiresAt.IsZero() {
 		s.noteDeadline(r.ID, *r) // as a transaction's PutReservation does
 	}

@@ -28,11 +28,8 @@ func (g genericStore) View(ctx context.Context, fn func(inventory.ReadTx) error)
 	return g.s.View(ctx, fn)
 }
 func (g genericStore) CommitsInMemory() bool { return true }
-func (g genericStore) PreencodeEntry(b []byte, e *inventory.Entry) ([]byte, bool) {
-	return g.s.PreencodeEntry(b, e)
-}
-func (g genericStore) PreencodeReservation(b []byte, r *inventory.Reservation) ([]byte, bool) {
-	return g.s.PreencodeReservation(b, r)
+func (g genericStore) Preencode(head, body []byte, e *inventory.Entry, r *inventory.Reservation) ([]byte, []byte, bool) {
+	return g.s.Preencode(head, body, e, r)
 }
 
 // directCounter counts the reservations a Ledger ran through ReserveDirect.

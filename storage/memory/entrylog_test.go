@@ -103,3 +103,16 @@ func genEntry(t *rapid.T, i int) inventory.Entry {
 	}
 	return e
 }
+
+// TestKindNum checks the encoding's kind numbers against entryKinds,
+// which decodes them.
+func TestKindNum(t *testing.T) {
+	for i, k := range entryKinds {
+		if got := kindNum(k); got != i+1 {
+			t.Errorf("kindNum(%q) = %d, want %d", k, got, i+1)
+		}
+	}
+	if got := kindNum("custom"); got != 0 {
+		t.Errorf("kindNum of an unlisted kind = %d, want 0", got)
+	}
+}

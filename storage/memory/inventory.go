@@ -626,7 +626,14 @@ func (t *memTx) putReservation(r *inventory.Reservation, body []byte) error {
 		return err
 	}
 	s := t.s
-	old, p, existed := s.reservations.find(r.ID)
+	var old uint64
+	var p place
+	var existed bool
+	if body != nil {
+		old, p, existed, body = s.reservations.findPreencoded(r.ID, body)
+	} else {
+		old, p, existed = s.reservations.find(r.ID)
+	}
 	t.undo.push(undoRec{kind: undoReservation, key: string(r.ID), ref: old, existed: existed})
 	s.reservations.putAt(r, p, body) // encoded, which copies it
 	if existed || !r.ExpiresAt.IsZero() {

@@ -107,16 +107,32 @@ const (
 	idString  = 2 // the ID's bytes
 )
 
-// appendIDWith appends id, as its counter when it has the dense prefix
-// idPrefix ("" if none is set yet).
-func appendIDWith(b []byte, id inventory.ReservationID, idPrefix string) []byte {
-	if id == "" {
-		return append(b, idEmpty)
+// idShape is what the encoding of a reservation ID depends on: whether
+// it has the dense shape with the dense prefix (ours), and then its
+// counter.
+type idShape struct {
+	ours bool
+	c    uint64
+}
+
+// shapeOf returns the shape of id for the dense prefix idPrefix ("" if
+// none is set yet).
+func shapeOf(id inventory.ReservationID, idPrefix string) idShape {
+	if idPrefix == "" {
+		return idShape{}
 	}
-	if idPrefix != "" {
-		if prefix, c, ok := denseShape(id); ok && prefix == idPrefix {
-			return binary.AppendUvarint(append(b, idCounter), c)
-		}
+	prefix, c, ok := denseShape(id)
+	return idShape{ours: ok && prefix == idPrefix, c: c}
+}
+
+// appendID appends id, of shape sh: as its counter when it has the dense
+// prefix.
+func appendID(b []byte, id inventory.ReservationID, sh idShape) []byte {
+	switch {
+	case id == "":
+		return append(b, idEmpty)
+	case sh.ours:
+		return binary.AppendUvarint(append(b, idCounter), sh.c)
 	}
 	return appendString(append(b, idString), string(id))
 }

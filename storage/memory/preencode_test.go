@@ -3,6 +3,7 @@ package memory
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -15,9 +16,10 @@ import (
 
 // TestPreencodeMatchesEncoding checks what a command encodes before its
 // transaction against what the transaction would encode: with every pair
-// numbered, the same bytes; with one not numbered, a refusal (ok false)
-// and nothing numbered; and an entry or a reservation stored with the
-// bytes made before reads back as itself.
+// numbered, the same bytes (the body after the place of the ID); with one
+// not numbered, a refusal (ok false) and nothing appended or numbered; and
+// an entry or a reservation stored with the bytes made before reads back
+// as itself.
 func TestPreencodeMatchesEncoding(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		s := NewInventory()
@@ -40,59 +42,63 @@ func TestPreencodeMatchesEncoding(t *testing.T) {
 		pairs := len(n.pairs.keys)
 
 		e := genEntry(t, 0)
-		want := true
-		for _, p := range e.Postings {
-			want = want && numbered(p.From.SKU, p.From.Location) && numbered(p.To.SKU, p.To.Location)
-		}
-		// Each is appended after a byte "x", to check that a refusal
-		// appends nothing; inLock is the transaction's encoding.
-		check := func(what string, out []byte, ok, want bool, inLock func() []byte) []byte {
-			if !ok && string(out) != "x" {
-				t.Fatalf("%s refused but appended %x", what, out[1:])
-			}
-			if ok != want {
-				t.Fatalf("%s ok = %v, want %v", what, ok, want)
-			}
-			if len(n.pairs.keys) != pairs {
-				t.Fatalf("%s numbered a pair", what)
-			}
-			if !ok {
-				return nil
-			}
-			if b := inLock(); !bytes.Equal(out[1:], b) {
-				t.Fatalf("%s: encoded before the transaction %x, in it %x", what, out[1:], b)
-			}
-			return out[1:]
-		}
-		head, ok := s.PreencodeEntry([]byte("x"), &e)
-		head = check("PreencodeEntry", head, ok, want, func() []byte {
-			b, _ := n.appendEntryHead(nil, &e, false)
-			return b
-		})
-
 		r := inventory.Reservation{
 			ID:        inventory.ReservationID(rapid.SampledFrom([]string{"res_a_00000000000000ff", "res_b_0000000000000001", "cart-7"}).Draw(t, "id")),
 			Owner:     rapid.SampledFrom([]string{"", "cart-9"}).Draw(t, "owner"),
 			State:     rapid.SampledFrom([]inventory.ReservationState{inventory.Active, inventory.Committed, inventory.Expired}).Draw(t, "state"),
 			CreatedAt: time.Unix(rapid.Int64Range(-1<<40, 1<<40).Draw(t, "created"), 5).UTC(),
 		}
+		if rapid.Bool().Draw(t, "entry of the reservation") {
+			e.Reservation = r.ID // as Reserve's: one ID, read once
+		}
 		if rapid.Bool().Draw(t, "expires") {
 			r.ExpiresAt = r.CreatedAt.Add(time.Hour)
 		}
-		wantBody := true
+		want := true
+		for _, p := range e.Postings {
+			want = want && numbered(p.From.SKU, p.From.Location) && numbered(p.To.SKU, p.To.Location)
+		}
 		for range rapid.IntRange(1, 3).Draw(t, "lines") {
 			ln := inventory.ReservationLine{SKU: rapid.SampledFrom([]omnikit.SKU{"A", "B", "SKU-3"}).Draw(t, "sku"),
 				Location: rapid.SampledFrom([]omnikit.LocationID{"wh", "s1"}).Draw(t, "loc"),
 				Qty:      rapid.Int64Range(1, inventory.MaxQty).Draw(t, "qty")}
 			ln.Committed = rapid.Int64Range(0, ln.Qty).Draw(t, "committed")
 			r.Lines = append(r.Lines, ln)
-			wantBody = wantBody && numbered(ln.SKU, ln.Location)
+			want = want && numbered(ln.SKU, ln.Location)
 		}
-		body, ok := s.PreencodeReservation([]byte("x"), &r)
-		body = check("PreencodeReservation", body, ok, wantBody, func() []byte {
-			b, _ := n.appendBody(nil, &r, false)
-			return b
-		})
+
+		// Each is appended after a byte "x", to check that a refusal
+		// appends nothing.
+		head, body, ok := s.Preencode([]byte("x"), []byte("x"), &e, &r)
+		if !ok && (string(head) != "x" || string(body) != "x") {
+			t.Fatalf("refused but appended %x and %x", head[1:], body[1:])
+		}
+		if ok != want {
+			t.Fatalf("ok = %v, want %v", ok, want)
+		}
+		if len(n.pairs.keys) != pairs {
+			t.Fatal("Preencode numbered a pair")
+		}
+		if ok {
+			// What the transaction would encode: the head, and the body
+			// after the ID's counter+1 when the ID has the dense prefix,
+			// else 0 (see preencodeBody).
+			head, body = head[1:], body[1:]
+			inLock, _ := n.appendEntryHead(nil, &e, false, shapeOf(e.Reservation, n.idPrefix))
+			if !bytes.Equal(head, inLock) {
+				t.Fatalf("head encoded before the transaction %x, in it %x", head, inLock)
+			}
+			var hint uint64
+			if n.idPrefix == "res_a_" && r.ID == "res_a_00000000000000ff" {
+				hint = 0xff + 1
+			}
+			inLock, _ = n.appendBody(binary.LittleEndian.AppendUint64(nil, hint), &r, false)
+			if !bytes.Equal(body, inLock) {
+				t.Fatalf("body encoded before the transaction %x, in it %x", body, inLock)
+			}
+		} else {
+			head, body = nil, nil
+		}
 
 		// The prefix may be set by another transaction between the
 		// encoding and this one: an ID encoded as a string must still
@@ -183,14 +189,13 @@ func (t countingTx) PutPreencodedReservation(r *inventory.Reservation, body []by
 	return t.memTx.PutPreencodedReservation(r, body)
 }
 
-func (c *countingStore) PreencodeEntry(b []byte, e *inventory.Entry) ([]byte, bool) {
-	c.entries++
-	return c.Inventory.PreencodeEntry(b, e)
-}
-
-func (c *countingStore) PreencodeReservation(b []byte, r *inventory.Reservation) ([]byte, bool) {
-	c.reservations++
-	return c.Inventory.PreencodeReservation(b, r)
+func (c *countingStore) Preencode(head, body []byte, e *inventory.Entry, r *inventory.Reservation) ([]byte, []byte, bool) {
+	head, body, ok := c.Inventory.Preencode(head, body, e, r)
+	if ok {
+		c.entries++
+		c.reservations++
+	}
+	return head, body, ok
 }
 
 // TestLedgerPreencodes checks that a Ledger's Reserve on the memory store
