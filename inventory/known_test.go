@@ -3,6 +3,8 @@ package inventory_test
 import (
 	"context"
 	"errors"
+	"regexp"
+	"sync"
 	"testing"
 
 	"github.com/omnikit/omnikit"
@@ -49,5 +51,55 @@ func TestReserveKnowsSKUsPerLedger(t *testing.T) {
 		if _, err := b.Reserve(ctx, line("Y", "wh")); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// The default IDs come from blocks of counters that pooled commands take
+// from their Ledger: IDs of two ledgers, or of many goroutines on one,
+// never repeat, and each has the documented shape.
+func TestDefaultIDsUnique(t *testing.T) {
+	ctx := context.Background()
+	shape := regexp.MustCompile(`^res_[0-9a-z]+_[0-9a-f]{16}$`)
+	seen := map[inventory.ReservationID]bool{}
+	var mu sync.Mutex
+	for range 2 {
+		l, err := inventory.New(ctx, memory.NewInventory(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.DefineSKUs(ctx, "A"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "A", Qty: 10_000}}}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 300 {
+					r, err := l.Reserve(ctx, inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 1}}})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					if seen[r.ID] || !shape.MatchString(string(r.ID)) {
+						t.Errorf("ID %q repeated or of another shape", r.ID)
+					}
+					seen[r.ID] = true
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if err := l.Verify(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != 2*8*300 {
+		t.Fatalf("%d IDs, want %d", len(seen), 2*8*300)
 	}
 }

@@ -24,8 +24,13 @@ type Options struct {
 	Clock omnikit.Clock
 	// NewReservationID makes the ID of a reservation whose request names
 	// none. Default: "res_" + a random prefix drawn at New + a counter in
-	// 16 hexadecimal digits, so that one Ledger's IDs sort in the order it
-	// made them (a database index of them grows at its edge).
+	// 16 hexadecimal digits, so that one Ledger's IDs sort nearly in the
+	// order it made them (a database index of them grows near its edge).
+	// Nearly: concurrent commands take the counters in blocks of 16, so
+	// that they do not all write one shared counter (with 32 callers on
+	// two cores, its cache line moved between the cores on every
+	// reservation, ~170 ns of each); an ID may sort before one made a
+	// little earlier by another goroutine.
 	NewReservationID func() ReservationID
 	// GroupCommit batches concurrent commands into one store transaction;
 	// it is on by default, except on a store that commits in memory (see
@@ -40,7 +45,11 @@ type Ledger struct {
 	store Store
 	clock omnikit.Clock
 	newID func() ReservationID
-	batch *batcher // nil when group commit is disabled
+	// idPrefix and idSeq make the default IDs (see newID), "" if the
+	// options name a function.
+	idPrefix string
+	idSeq    atomic.Uint64
+	batch    *batcher // nil when group commit is disabled
 	// inMemory is set when the store commits in memory and commands run
 	// in their own Update, unbatched (see InMemoryStore).
 	inMemory bool
@@ -151,11 +160,10 @@ func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
 		l.clock = omnikit.RealClock
 	}
 	if l.newID == nil {
-		prefix := "res_" + strconv.FormatUint(rand.Uint64(), 36) + "_"
-		var n atomic.Uint64
+		l.idPrefix = "res_" + strconv.FormatUint(rand.Uint64(), 36) + "_"
 		l.newID = func() ReservationID {
 			var buf [64]byte
-			return ReservationID(appendCounter(append(buf[:0], prefix...), n.Add(1)))
+			return ReservationID(appendCounter(append(buf[:0], l.idPrefix...), l.idSeq.Add(1)))
 		}
 	}
 	if useGroupCommit(store, o.GroupCommit) {
@@ -291,8 +299,9 @@ func (l *Ledger) noteDeadline(t time.Time) {
 }
 
 // appendCounter appends c in 16 hexadecimal digits, so that the IDs one
-// Ledger makes sort in the order it made them: a database index of them
-// then grows at its right edge instead of splitting pages all over.
+// Ledger makes sort (nearly) in the order it made them: a database index
+// of them then grows at its right edge instead of splitting pages all
+// over.
 func appendCounter(b []byte, c uint64) []byte {
 	b = binary.BigEndian.AppendUint64(b, hexDigits(uint32(c>>32)))
 	return binary.BigEndian.AppendUint64(b, hexDigits(uint32(c)))

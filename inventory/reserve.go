@@ -132,7 +132,11 @@ func (l *Ledger) reserve(ctx context.Context, c *reserveCmd, req ReserveRequest)
 	}
 	c.id = req.ID
 	if c.id == "" {
-		c.id = l.newID()
+		if l.idPrefix != "" {
+			c.id = c.nextID(l)
+		} else {
+			c.id = l.newID()
+		}
 	}
 	c.l, c.cfg, c.req, c.lines = l, cfg, req, lines
 	c.at = now
@@ -190,6 +194,10 @@ type reserveCmd struct {
 	lineAt []locChannels
 	// shard is the command's shard of the Ledger's cfgLock.
 	shard uint32
+	// idNext..idEnd are the counters of ledger idOf's default IDs the
+	// command has taken and not used (see nextID).
+	idOf          *Ledger
+	idNext, idEnd uint64
 }
 
 var reservePool = sync.Pool{New: func() any {
@@ -244,6 +252,23 @@ func (c *reserveCmd) prepare() {
 	if c.head, c.body, ok = c.l.pre.Preencode(c.head[:0], c.body[:0], e, &c.res); !ok {
 		c.head, c.body = nil, nil
 	}
+}
+
+// idBlock is how many default IDs a command takes from its Ledger's
+// counter at once.
+const idBlock = 16
+
+// nextID returns a default ID of l (see Options.NewReservationID) from
+// the command's block of counters, taking a new block when it is used up.
+func (c *reserveCmd) nextID(l *Ledger) ReservationID {
+	if c.idOf != l || c.idNext == c.idEnd {
+		end := l.idSeq.Add(idBlock)
+		c.idOf, c.idNext, c.idEnd = l, end-idBlock+1, end+1
+	}
+	n := c.idNext
+	c.idNext++
+	var buf [64]byte
+	return ReservationID(appendCounter(append(buf[:0], l.idPrefix...), n))
 }
 
 // exec runs the command's transaction: in one call to a DirectReserver
