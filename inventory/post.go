@@ -51,8 +51,13 @@ func (s postScratch) reset() postScratch {
 	if cap(s.balances) > 64 || cap(s.levels) > 64 {
 		return postScratch{}
 	}
-	clear(s.balances[:cap(s.balances)])
-	clear(s.levels[:cap(s.levels)])
+	if s.head != nil || len(s.balances) > 0 {
+		// Used since the last reset (a command through postWith): drop
+		// what its buffers point to. A reservation through a
+		// DirectReserver leaves them untouched.
+		clear(s.balances[:cap(s.balances)])
+		clear(s.levels[:cap(s.levels)])
+	}
 	return postScratch{balances: s.balances[:0], levels: s.levels[:0]}
 }
 

@@ -34,13 +34,19 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 		return fmt.Errorf("%w: %q", inventory.ErrReservationExists, r.ID)
 	}
 	op.Sellable, op.Safety = op.Sellable[:0], op.Safety[:0]
+	// The records found, for the writes (-1: none yet); few lines fit
+	// on the stack.
+	var kbuf [4]int32
+	ks := kbuf[:0]
 	for i := range r.Lines {
 		ln := &r.Lines[i]
 		var sellable, safety int64
-		if k := s.hotPairOf(ln.SKU, ln.Location, false); k >= 0 {
+		k := s.hotPairOf(ln.SKU, ln.Location, false)
+		if k >= 0 {
 			rec := &s.recs[k]
 			sellable, safety = rec.bal[inventory.Sellable], rec.safety
 		}
+		ks = append(ks, k)
 		op.Sellable, op.Safety = append(op.Sellable, sellable), append(op.Safety, safety)
 	}
 	if err := op.Check(op); err != nil {
@@ -51,7 +57,11 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 	const moved = 1<<inventory.Sellable | 1<<inventory.Reserved
 	for i := range r.Lines {
 		ln := &r.Lines[i]
-		rec := &s.recs[s.hotPairOf(ln.SKU, ln.Location, true)]
+		k := ks[i]
+		if k < 0 {
+			k = s.hotPairOf(ln.SKU, ln.Location, true)
+		}
+		rec := &s.recs[k]
 		rec.bal[inventory.Sellable] -= ln.Qty
 		rec.bal[inventory.Reserved] += ln.Qty
 		rec.has |= moved
