@@ -215,11 +215,9 @@ var reservePool = sync.Pool{New: func() any {
 // (~900 bytes) was ~250 instructions, 3% of a reservation on the memory
 // store.
 func (c *reserveCmd) free() {
-	if cap(c.keys) > 64 || cap(c.postings) > 64 || cap(c.head) > 1024 || cap(c.body) > 1024 {
+	if cap(c.keys) > 64 || cap(c.postings) > 64 || cap(c.head) > 1024 || cap(c.body) > 1024 ||
+		cap(c.op.Sellable) > 64 || cap(c.op.Changes) > 64 || cap(c.op.Levels) > 64 || cap(c.lineAt) > 64 {
 		return // an unusual command: let its large buffers go
-	}
-	if cap(c.op.Sellable) > 64 || cap(c.op.Changes) > 64 || cap(c.op.Levels) > 64 || cap(c.lineAt) > 64 {
-		return
 	}
 	c.keys, c.postings, c.scratch, c.head, c.body = c.keys[:0], c.postings[:0], c.scratch.reset(), c.head[:0], c.body[:0]
 	clear(c.lineAt) // its channel lists belong to a configuration that may be replaced

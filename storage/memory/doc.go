@@ -43,11 +43,22 @@
 //     misses on the records they read).
 //   - A reservation's entry (but for its channel levels) and its record
 //     (but for its ID) are encoded before the transaction, outside the
-//     lock, by [Inventory.PreencodeEntry] and
-//     [Inventory.PreencodeReservation] (inventory.Preencoder); the
+//     lock, by [Inventory.Preencode] (inventory.Preencoder); the
 //     transaction copies the bytes. Encoding was about a third of a
 //     reservation's transaction; done outside the lock it runs on the
 //     other core while a transaction holds the lock (see preencode.go).
+//     The record's bytes start with the ID's counter, read once there,
+//     so the transaction does not parse the ID to find its place.
+//   - A reservation without an idempotency key runs in one call,
+//     [Inventory.ReserveDirect] (inventory.DirectReserver), not through
+//     Update: under the lock it reads each line's balance and safety
+//     stock, calls the Ledger's check, and writes the balances, the
+//     channel sums, the entry and the record. Nothing after the check
+//     can fail, so it keeps no undo log. Under the lock that is ~1,550
+//     instructions where the generic path's transaction took ~3,600
+//     (interface calls, undo records, balance lists), and a whole
+//     reservation ~5,200 where it took ~7,900 (with the changes of the
+//     same round in the Ledger).
 //   - A writer tries the lock for a few microseconds before it parks, so
 //     that with many callers the lock passes to a goroutine running on
 //     another core while the last holder finishes its command outside
@@ -55,12 +66,13 @@
 //
 // A transaction still runs under the one write lock, so on a hot SKU a
 // second core gains only the part of a command that runs outside it. With
-// the encoding moved out, that part and the transaction take about the
-// same time on two cores: a faster hot SKU now needs less work on both
-// sides of the lock. With many callers the transaction also takes longer
-// than alone (~340 ns alone, 400-850 ns with 32 callers on two cores,
-// from run to run), since the records it writes move between the cores'
-// caches with the lock.
+// many callers the transaction also takes longer than alone (a
+// reservation's ~440 ns alone, 725-1,000 ns with 32 callers on the latest
+// 2-core machine), since the records it writes move between the cores'
+// caches with the lock; a faster hot SKU needs less work on both sides of
+// the lock. Having the lock holder run the reservations queued by the
+// waiters (combining) kept those records in one cache, but was no faster
+// (BENCHMARKS.md).
 //
 // The store passes the whole storage/storagetest conformance suite; its own
 // conformance test is one call.
