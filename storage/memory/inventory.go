@@ -38,6 +38,12 @@ type Inventory struct {
 	skus         map[omnikit.SKU]struct{}
 
 	spin bool // lock spins before it parks: more than one processor
+	// names is entries.names, for what runs without the lock
+	// (Preencode): entries.names sits on the cache line of entries.n,
+	// which every write transaction writes, and reading it from the
+	// other core moved that line between the cores on every reservation.
+	// Here it shares a line with fields that only NewInventory writes.
+	names *names
 	// writes and views pool the write and read transactions. A write
 	// transaction and its undo log, which every command writes, are taken
 	// before the lock, from the caller's processor, whose core has them in
@@ -118,6 +124,7 @@ func NewInventory() *Inventory {
 	n := newNames()
 	return &Inventory{
 		spin:         runtime.GOMAXPROCS(0) > 1,
+		names:        n,
 		pairs:        map[skuLoc]int32{},
 		transit:      map[inventory.Account]int64{},
 		reservations: newResTable(n),

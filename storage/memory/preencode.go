@@ -37,7 +37,7 @@ var (
 // accounts or r's lines has no number yet. The reservation's ID, which
 // both encode, is read once.
 func (s *Inventory) Preencode(head, body []byte, e *inventory.Entry, r *inventory.Reservation) (_, _ []byte, ok bool) {
-	n := s.entries.names
+	n := s.names // not s.entries.names: see Inventory.names
 	var prefix string
 	if p := n.sharedPrefix.Load(); p != nil {
 		prefix = *p
