@@ -16,6 +16,9 @@ import (
 // one processor keep to one shard. A writer (a configuration change, which
 // is rare) takes every shard, in order.
 type cfgLock struct {
+	// The padding keeps the first shard off the cache line of the fields
+	// before it (a Ledger's, read by every command).
+	_      [128]byte
 	shards [cfgShards]cfgShard
 	tokens sync.Pool // of *cfgToken
 	next   atomic.Uint32

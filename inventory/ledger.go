@@ -48,7 +48,6 @@ type Ledger struct {
 	// idPrefix and idSeq make the default IDs (see newID), "" if the
 	// options name a function.
 	idPrefix string
-	idSeq    atomic.Uint64
 	batch    *batcher // nil when group commit is disabled
 	// inMemory is set when the store commits in memory and commands run
 	// in their own Update, unbatched (see InMemoryStore).
@@ -71,6 +70,13 @@ type Ledger struct {
 	// unix nanoseconds, 0 if none: reads expire due reservations lazily
 	// when the clock has passed it.
 	nextDue atomic.Int64
+
+	// idSeq is the counter of the default IDs, which commands take in
+	// blocks; it has cache lines of its own, apart from the fields every
+	// command reads.
+	_     [128]byte
+	idSeq atomic.Uint64
+	_     [128]byte
 }
 
 type config struct {
