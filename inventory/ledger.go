@@ -45,8 +45,8 @@ type Ledger struct {
 	store Store
 	clock omnikit.Clock
 	newID func() ReservationID
-	// idPrefix and idSeq make the default IDs (see newID), "" if the
-	// options name a function.
+	// idPrefix and idSeq (below) make the default IDs (see newID);
+	// idPrefix is "" if the options name a function.
 	idPrefix string
 	batch    *batcher // nil when group commit is disabled
 	// inMemory is set when the store commits in memory and commands run
