@@ -87,7 +87,11 @@ type PreencodedTx interface {
 // cannot fail, balance lists) rather than the reads and writes
 // themselves. The Ledger still decides: the store reads the numbers,
 // calls op.Check, and writes what Check allows. Like InMemoryStore, it is
-// detected with a type assertion.
+// detected with a type assertion; a Ledger with group commit on does not
+// use it. A wrapper that embeds such a store's concrete type to change
+// its Update must wrap ReserveDirect too (or hide it, by embedding the
+// Store interface instead): the Ledger runs those reservations through
+// ReserveDirect, never through Update.
 type DirectReserver interface {
 	// ReserveDirect runs op in one atomic, isolated transaction. It
 	// refuses a Named reservation whose ID it holds with an error
