@@ -12,29 +12,34 @@ import (
 	"github.com/omnikit/omnikit/storage/memory"
 )
 
+// stockedLedger returns a Ledger on a new memory store with a warehouse
+// "wh" holding qty units of each of skus.
+func stockedLedger(t *testing.T, qty int64, skus ...string) *inventory.Ledger {
+	t.Helper()
+	ctx := context.Background()
+	l, err := inventory.New(ctx, memory.NewInventory(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range skus {
+		if err := l.DefineSKUs(ctx, omnikit.SKU(s)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: omnikit.SKU(s), Qty: qty}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return l
+}
+
 // A Reserve remembers the last SKU it found defined, for the next
 // command; what one ledger knows must not pass for what another does.
 func TestReserveKnowsSKUsPerLedger(t *testing.T) {
 	ctx := context.Background()
-	newLedger := func(skus ...string) *inventory.Ledger {
-		l, err := inventory.New(ctx, memory.NewInventory(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}); err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range skus {
-			if err := l.DefineSKUs(ctx, omnikit.SKU(s)); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: omnikit.SKU(s), Qty: 100}}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return l
-	}
-	a, b := newLedger("X"), newLedger("Y")
+	a, b := stockedLedger(t, 100, "X"), stockedLedger(t, 100, "Y")
 	line := func(sku, loc string) inventory.ReserveRequest {
 		return inventory.ReserveRequest{Lines: []inventory.LocatedLine{{SKU: omnikit.SKU(sku), Location: omnikit.LocationID(loc), Qty: 1}}}
 	}
@@ -63,19 +68,7 @@ func TestDefaultIDsUnique(t *testing.T) {
 	seen := map[inventory.ReservationID]bool{}
 	var mu sync.Mutex
 	for range 2 {
-		l, err := inventory.New(ctx, memory.NewInventory(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse}); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.DefineSKUs(ctx, "A"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "A", Qty: 10_000}}}); err != nil {
-			t.Fatal(err)
-		}
+		l := stockedLedger(t, 10_000, "A")
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
