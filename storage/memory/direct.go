@@ -81,10 +81,7 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 		e.Availability = levels
 	}
 	s.entries.appendHead(&e, op.Head)
-	s.reservations.putAt(r, p, body)
-	if existed || !r.ExpiresAt.IsZero() {
-		s.noteDeadline(r.ID, *r) // as a transaction's PutReservation does
-	}
+	s.putReservationAt(r, p, body, existed)
 	op.Seq = e.Seq
 	return nil
 }

@@ -642,11 +642,18 @@ func (t *memTx) putReservation(r *inventory.Reservation, body []byte) error {
 		old, p, existed = s.reservations.find(r.ID)
 	}
 	t.undo.push(undoRec{kind: undoReservation, key: string(r.ID), ref: old, existed: existed})
+	s.putReservationAt(r, p, body, existed)
+	return nil
+}
+
+// putReservationAt stores r at the place find returned for r.ID (existed:
+// whether it held a record), with its body encoded in body if that is not
+// nil, and keeps the deadline heap in step.
+func (s *Inventory) putReservationAt(r *inventory.Reservation, p place, body []byte, existed bool) {
 	s.reservations.putAt(r, p, body) // encoded, which copies it
 	if existed || !r.ExpiresAt.IsZero() {
 		s.noteDeadline(r.ID, *r)
 	}
-	return nil
 }
 
 func (t *memTx) PutIdempotency(rec inventory.IdempotencyRecord) error {
