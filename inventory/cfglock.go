@@ -13,8 +13,9 @@ import (
 // its readers over shards, each on its own cache lines; a reader takes
 // the shard of a token drawn from a sync.Pool, whose Get and Put stay on
 // the current processor without writing shared memory, so the readers of
-// one processor keep to one shard. A writer (a configuration change, which
-// is rare) takes every shard, in order.
+// one processor keep to one shard (a pooled command that keeps a shard of
+// its own takes that one: RLockShard). A writer (a configuration change,
+// which is rare) takes every shard, in order.
 type cfgLock struct {
 	// The padding keeps the first shard off the cache line of the fields
 	// before it (a Ledger's, read by every command).

@@ -115,8 +115,7 @@ func newConfig(locs []Location, chans []Channel) *config {
 		ch := c.channels[id]
 		for _, loc := range ch.Pool {
 			at := c.byLocation[loc]
-			at.chans = append(at.chans, &ch)
-			at.store = c.locations[loc].Type == TypeStore
+			at.chans = append(at.chans, &ch) // store and defined: set above
 			c.byLocation[loc] = at
 		}
 	}

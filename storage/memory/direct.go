@@ -19,7 +19,7 @@ var _ inventory.DirectReserver = (*Inventory)(nil)
 // It keeps no undo log: everything that can refuse the reservation (a
 // Named ID that is taken, a shortage) is decided before the first write,
 // and nothing after it can fail. Through Update, the same reservation
-// took ~3,300 instructions under the lock, most of them the generic path
+// took ~3,600 instructions under the lock, most of them the generic path
 // (interface calls, undo records, the balance list and its loops); here
 // what is left is the reads, Check and the writes.
 func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) error {

@@ -57,7 +57,7 @@
 //     can fail, so it keeps no undo log. Under the lock that is ~1,550
 //     instructions where the generic path's transaction took ~3,600
 //     (interface calls, undo records, balance lists), and a whole
-//     reservation ~5,200 where it took ~7,900 (with the changes of the
+//     reservation ~5,100 where it took ~7,900 (with the changes of the
 //     same round in the Ledger).
 //   - A writer tries the lock for a few microseconds before it parks, so
 //     that with many callers the lock passes to a goroutine running on
