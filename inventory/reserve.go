@@ -412,7 +412,15 @@ func (l *Ledger) Release(ctx context.Context, req SettleRequest) (Entry, error) 
 }
 
 func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) (Entry, error) {
-	defer l.cfgMu.RLock().RUnlock()
+	// Like Reserve, the command's closures and buffers are pooled, and
+	// only the deferred calls are here (see Reserve).
+	c := settlePool.Get().(*settleCmd)
+	defer c.free()
+	defer l.cfgMu.RLockShard(c.shard).RUnlock()
+	return l.settleWith(ctx, c, kind, req)
+}
+
+func (l *Ledger) settleWith(ctx context.Context, c *settleCmd, kind EntryKind, req SettleRequest) (Entry, error) {
 	if err := checkID(string(req.ID), "id"); err != nil {
 		return Entry{}, err
 	}
@@ -430,9 +438,6 @@ func (l *Ledger) settle(ctx context.Context, kind EntryKind, req SettleRequest) 
 	if req.Lines != nil && len(req.Lines) == 0 {
 		return Entry{}, invalid("lines", "empty; use nil to settle every open unit")
 	}
-	// Like Reserve, the command's closures and buffers are pooled.
-	c := settlePool.Get().(*settleCmd)
-	defer c.free()
 	c.req = req
 	// The reservation is read first to name the accounts to lock; a store
 	// that commits in memory isolates every transaction whatever it names,
@@ -481,6 +486,7 @@ type settleCmd struct {
 	expired bool
 	fn      func(Tx) error     // c.run, bound once
 	viewFn  func(ReadTx) error // c.view, bound once
+	shard   uint32             // the command's shard of the Ledger's cfgLock
 
 	keys     []Account
 	entry    Entry
@@ -489,7 +495,7 @@ type settleCmd struct {
 }
 
 var settlePool = sync.Pool{New: func() any {
-	c := &settleCmd{}
+	c := &settleCmd{shard: nextShard()}
 	c.fn, c.viewFn = c.run, c.view
 	return c
 }}
