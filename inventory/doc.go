@@ -108,12 +108,15 @@
 // directly, one Update each, under the store's lock: there is no durable
 // commit to share, and a hand-off to a batch leader would cost more than
 // the command itself (see [GroupCommit] to turn batching on anyway). Such a
-// store may also take a reservation's transaction as data
-// ([DirectReserver]): it reads the numbers, the Ledger decides
-// (ReserveOp.Check), and the store writes, in one call, without a
-// transaction function, a Tx or an undo log; the decisions are the same
-// code as the generic path's, and storage/memory's tests compare the two
-// paths command by command.
+// store may also take the transaction of a reservation, a commit or a
+// release as data ([DirectReserver], [DirectSettler]): it reads the
+// numbers, the Ledger decides (ReserveOp.Check, SettleOp.Check), and the
+// store writes, in one call, without a transaction function, a Tx or an
+// undo log. A settle command works out its units and its entry with the
+// same code on both paths; the checks of balances and the channel sums
+// are made again from the numbers the store read (the generic path makes
+// them in postWith), and storage/memory's tests compare the two paths
+// command by command.
 //
 // A Ledger caches the definitions of locations, channels and SKUs, and
 // orders changes of locations and channels after the commands in flight.

@@ -58,6 +58,9 @@ type Ledger struct {
 	// direct is the store, when it runs reservations in one call (see
 	// DirectReserver) and commands run unbatched.
 	direct DirectReserver
+	// settler is the store, when it also runs commits and releases in
+	// one call (see DirectSettler); nil unless direct is set.
+	settler DirectSettler
 
 	// cfgMu orders configuration changes of locations and channels after
 	// every command in flight: commands hold it shared, configuration
@@ -179,6 +182,7 @@ func New(ctx context.Context, store Store, opts *Options) (*Ledger, error) {
 	l.pre, _ = store.(Preencoder)
 	if d, ok := store.(DirectReserver); ok && l.inMemory && l.pre != nil {
 		l.direct = d
+		l.settler, _ = store.(DirectSettler)
 	}
 	if err := l.Reload(ctx); err != nil {
 		return nil, err

@@ -464,6 +464,22 @@ func (l *Ledger) settleWith(ctx context.Context, c *settleCmd, kind EntryKind, r
 			Account{SKU: ln.SKU, Location: ln.Location, Bucket: c.to})
 	}
 	c.l, c.cfg, c.kind = l, l.cfg, kind
+	if l.settler != nil && req.IdempotencyKey == "" {
+		// In one call to the store; a reservation found due is expired
+		// by the transaction function below.
+		c.now = l.clock.Now()
+		c.op.ID = req.ID
+		err := l.settler.SettleDirect(ctx, &c.op)
+		if err == nil {
+			c.out = c.op.Entry
+			c.out.Postings = slices.Clone(c.op.Entry.Postings)
+			c.out.Availability = slices.Clone(c.op.Entry.Availability)
+			return c.out, nil
+		}
+		if err != errSettleDue {
+			return Entry{}, notFound(err, req.ID)
+		}
+	}
 	if err := l.exec(ctx, sortKeys(c.keys), c.fn); err != nil {
 		return Entry{}, notFound(err, req.ID)
 	}
@@ -487,6 +503,11 @@ type settleCmd struct {
 	fn      func(Tx) error     // c.run, bound once
 	viewFn  func(ReadTx) error // c.view, bound once
 	shard   uint32             // the command's shard of the Ledger's cfgLock
+	// op describes the transaction to a DirectSettler; its Check is
+	// c.check, bound once. now is the time of its entry, read before
+	// the store's lock.
+	op  SettleOp
+	now time.Time
 
 	keys     []Account
 	entry    Entry
@@ -496,7 +517,7 @@ type settleCmd struct {
 
 var settlePool = sync.Pool{New: func() any {
 	c := &settleCmd{shard: nextShard()}
-	c.fn, c.viewFn = c.run, c.view
+	c.fn, c.viewFn, c.op.Check = c.run, c.view, c.check
 	return c
 }}
 
@@ -505,11 +526,17 @@ var settlePool = sync.Pool{New: func() any {
 // reads before it reads it, but for fp and r (read only on a store that
 // does not commit in memory), emptied here.
 func (c *settleCmd) free() {
-	if cap(c.keys) > 64 || cap(c.postings) > 64 {
+	op := &c.op
+	if cap(c.keys) > 64 || cap(c.postings) > 64 || cap(op.Reservation.Lines) > 64 || cap(op.Sellable) > 64 ||
+		cap(op.Changes) > 64 || cap(op.Levels) > 64 {
 		return // an unusual command: let its large buffers go
 	}
 	c.keys, c.postings, c.scratch = c.keys[:0], c.postings[:0], c.scratch.reset()
 	c.fp, c.r = "", Reservation{}
+	// The direct transaction's reservation and entry point into buffers
+	// the next command overwrites; their strings stay reachable until
+	// then, as a reserve command's do.
+	op.Reservation.Lines = op.Reservation.Lines[:0]
 	settlePool.Put(c)
 }
 
@@ -521,7 +548,7 @@ func (c *settleCmd) view(tx ReadTx) error {
 
 // run is the command's transaction function; it may run more than once.
 func (c *settleCmd) run(tx Tx) error {
-	l, cfg, kind, req, to := c.l, c.cfg, c.kind, &c.req, c.to
+	l, cfg, req := c.l, c.cfg, &c.req
 	c.expired = false
 	rec, hit, err := replay(tx, req.IdempotencyKey, c.fp)
 	if err != nil {
@@ -550,53 +577,15 @@ func (c *settleCmd) run(tx Tx) error {
 		qty = make([]int64, 0, len(r.Lines))
 	}
 	qty = qty[:len(r.Lines)]
-	if req.Lines == nil {
-		for i, ln := range r.Lines {
-			qty[i] = ln.Open()
-		}
-	} else {
-		for _, want := range req.Lines {
-			i := lineIndex(r.Lines, want.SKU, want.Location)
-			if i < 0 {
-				return &ExceedsReservedError{ID: r.ID, SKU: want.SKU, Location: want.Location, Requested: want.Qty}
-			}
-			qty[i] += want.Qty
-		}
-		for i, ln := range r.Lines {
-			if qty[i] > ln.Open() {
-				return &ExceedsReservedError{ID: r.ID, SKU: ln.SKU, Location: ln.Location, Requested: qty[i], Open: ln.Open()}
-			}
-		}
-	}
-	c.postings = c.postings[:0]
-	for i, ln := range r.Lines {
-		if qty[i] == 0 {
-			continue
-		}
-		c.postings = append(c.postings, Posting{
-			From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
-			To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: to},
-			Qty:  qty[i],
-		})
-		if kind == KindCommit {
-			r.Lines[i].Committed += qty[i]
-		} else {
-			r.Lines[i].Released += qty[i]
-		}
+	if err := settleQty(&r, req.Lines, qty); err != nil {
+		return err
 	}
 	// The entry's postings and availability live in pooled buffers: the
 	// caller gets copies.
 	e := &c.entry
-	*e = Entry{Kind: kind, At: now, Reservation: r.ID, Reference: req.Reference, IdempotencyKey: req.IdempotencyKey,
-		Postings: c.postings}
+	c.apply(e, &r, qty, now)
 	if err := l.postWith(tx, cfg, e, auth{bucket: Reserved}, &c.scratch); err != nil {
 		return err
-	}
-	if r.Open() == 0 {
-		r.State, r.EndedAt = Released, now
-		if kind == KindCommit {
-			r.State = Committed
-		}
 	}
 	if err := tx.PutReservation(r); err != nil {
 		return err
@@ -609,6 +598,127 @@ func (c *settleCmd) run(tx Tx) error {
 	c.out = *e
 	c.out.Postings = slices.Clone(e.Postings)
 	c.out.Availability = slices.Clone(e.Availability)
+	return nil
+}
+
+// settleQty sets qty[i] to the units of line i of r that a request for
+// want settles (want nil: every open unit), refusing more than a line
+// holds open or a line r does not have.
+func settleQty(r *Reservation, want []LocatedLine, qty []int64) error {
+	if want == nil {
+		for i, ln := range r.Lines {
+			qty[i] = ln.Open()
+		}
+		return nil
+	}
+	clear(qty)
+	for _, w := range want {
+		i := lineIndex(r.Lines, w.SKU, w.Location)
+		if i < 0 {
+			return &ExceedsReservedError{ID: r.ID, SKU: w.SKU, Location: w.Location, Requested: w.Qty}
+		}
+		qty[i] += w.Qty
+	}
+	for i, ln := range r.Lines {
+		if qty[i] > ln.Open() {
+			return &ExceedsReservedError{ID: r.ID, SKU: ln.SKU, Location: ln.Location, Requested: qty[i], Open: ln.Open()}
+		}
+	}
+	return nil
+}
+
+// apply settles qty[i] units of each line i of r, ending r when no unit
+// is left open, and sets e to the command's entry, whose postings (in
+// c.postings) move those units from Reserved to c.to.
+func (c *settleCmd) apply(e *Entry, r *Reservation, qty []int64, now time.Time) {
+	c.postings = c.postings[:0]
+	for i := range r.Lines {
+		ln := &r.Lines[i]
+		if qty[i] == 0 {
+			continue
+		}
+		c.postings = append(c.postings, Posting{
+			From: Account{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved},
+			To:   Account{SKU: ln.SKU, Location: ln.Location, Bucket: c.to},
+			Qty:  qty[i],
+		})
+		if c.kind == KindCommit {
+			ln.Committed += qty[i]
+		} else {
+			ln.Released += qty[i]
+		}
+	}
+	*e = Entry{Kind: c.kind, At: now, Reservation: r.ID, Reference: c.req.Reference, IdempotencyKey: c.req.IdempotencyKey,
+		Postings: c.postings}
+	if r.Open() == 0 {
+		r.State, r.EndedAt = Released, now
+		if c.kind == KindCommit {
+			r.State = Committed
+		}
+	}
+}
+
+// errSettleDue is what a settle command's check returns for a
+// reservation past its deadline: the Ledger then runs the command's
+// transaction function, which expires it.
+var errSettleDue = errors.New("inventory: reservation due")
+
+// check is the command's SettleOp.Check: the decisions its transaction
+// function makes, from what a DirectSettler read. The reserved balance
+// of each settled line is checked as postWith checks it (the bucket a
+// settle command may not drive below zero), and a release changes the
+// channel sums by what the lines' new ATPs contribute.
+func (c *settleCmd) check(op *SettleOp) error {
+	r := &op.Reservation
+	if r.State != Active {
+		return &ReservationEndedError{ID: r.ID, State: r.State}
+	}
+	if isDue(*r, c.now) {
+		return errSettleDue
+	}
+	n := len(r.Lines)
+	if cap(op.Qty) < n {
+		op.Qty = make([]int64, n)
+	}
+	qty := op.Qty[:n]
+	op.Qty = qty
+	if err := settleQty(r, c.req.Lines, qty); err != nil {
+		return err
+	}
+	var short []Shortage
+	for i := range r.Lines {
+		if res := op.Reserved[i]; qty[i] > res {
+			ln := &r.Lines[i]
+			short = append(short, Shortage{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved,
+				Requested: qty[i], Available: max(0, res)})
+		}
+	}
+	if short != nil {
+		return &ShortageError{Lines: short}
+	}
+	op.To = c.to
+	op.Changes = op.Changes[:0]
+	if c.to == Sellable {
+		var dbuf [4]channelDelta
+		deltas := dbuf[:0]
+		for i := range r.Lines {
+			if qty[i] == 0 {
+				continue
+			}
+			ln := &r.Lines[i]
+			sell, safety := op.Sellable[i], op.Safety[i]
+			deltas = addDelta(deltas, c.cfg.byLocation[ln.Location], ln.SKU, atp(sell, safety), atp(sell+qty[i], safety))
+		}
+		if len(deltas) > 1 {
+			sortDeltas(deltas)
+		}
+		for _, d := range deltas {
+			if d.delta != 0 {
+				op.Changes = append(op.Changes, ChannelChange{Channel: d.ch.ID, SKU: d.sku, Delta: d.delta, Rule: d.ch.Rule})
+			}
+		}
+	}
+	c.apply(&op.Entry, r, qty, c.now)
 	return nil
 }
 

@@ -163,6 +163,70 @@ func (c *ChannelChange) Level(raw int64) (ChannelLevel, bool) {
 	return ChannelLevel{Channel: c.Channel, SKU: c.SKU, Available: after}, true
 }
 
+// DirectSettler is an optional interface of a DirectReserver
+// (storage/memory). It runs the transaction of a Commit or a Release
+// without an idempotency key in one call, as ReserveDirect runs a
+// Reserve's: the store reads the reservation and its lines' balances,
+// the Ledger's op.Check decides, and the store writes what Check allows.
+// Through a Tx, a commit's transaction decoded the whole reservation and
+// encoded its entry and the changed reservation through the generic
+// path, all under the store's lock: ~7,000 instructions, where a
+// reservation's took ~1,550. A Ledger uses it when it uses the
+// DirectReserver; the caveat for wrappers there holds here too.
+type DirectSettler interface {
+	// SettleDirect runs op in one atomic, isolated transaction. It
+	// returns an error matching ErrNotFound if the store holds no
+	// reservation op.ID. Otherwise it sets op.Reservation to it (but for
+	// its Owner, which it leaves empty and keeps as stored) and, for each
+	// of its lines, op.Sellable[i], op.Reserved[i] and op.Safety[i] to
+	// the pair's sellable and reserved balances and safety stock, and
+	// calls op.Check. If Check returns an error, SettleDirect returns it
+	// and writes nothing. Otherwise it moves op.Qty[i] units of each line
+	// from the pair's reserved account to its op.To account, adds each of
+	// op.Changes to its channel sum, appends op.Entry with the channel
+	// levels the changes cause (see ChannelChange.Level) as its
+	// Availability, sets op.Entry.Seq, and stores op.Reservation as Check
+	// left it: exactly what the transaction function of a Commit or a
+	// Release writes through a Tx.
+	SettleDirect(ctx context.Context, op *SettleOp) error
+}
+
+// SettleOp is the transaction of a Commit or a Release, for a
+// DirectSettler. The Ledger sets ID and Check; the store sets
+// Reservation, Sellable, Reserved and Safety before it calls Check; Check
+// sets Qty, To, Entry and Changes, and changes Reservation. The slices
+// are the Ledger's buffers, reused by later commands: the store keeps
+// none of them.
+type SettleOp struct {
+	// ID is the reservation to settle.
+	ID ReservationID
+	// Reservation is the stored reservation, without its Owner; Check
+	// changes its lines' Committed or Released, and its State and
+	// EndedAt when it ends.
+	Reservation Reservation
+	// Sellable, Reserved and Safety hold, for each line of Reservation,
+	// the pair's sellable and reserved balances and safety stock.
+	Sellable, Reserved, Safety []int64
+	// Check decides under the store's lock whether the command settles
+	// the reservation and by how much: it returns an error, or nil and
+	// sets the fields below.
+	Check func(op *SettleOp) error
+	// Qty holds, for each line of Reservation, the units that leave the
+	// pair's reserved account for its To account (Customer for a
+	// commit, Sellable for a release); 0 for a line not settled.
+	Qty []int64
+	To  Bucket
+	// Entry is the command's entry: its postings move Qty, in the order
+	// of the lines, and its Availability is left to the store.
+	Entry Entry
+	// Changes are the channel sums the command changes, in the order of
+	// SKU, then channel.
+	Changes []ChannelChange
+	// Levels is a buffer the store may use for the entry's channel
+	// levels.
+	Levels []ChannelLevel
+}
+
 // Preloader is an optional interface of a ReadTx that can read the
 // balances and safety stocks of many (SKU, location) pairs in one round
 // trip (storage/postgres). Before reading many pairs (Ledger.ATPs) the

@@ -2,13 +2,17 @@ package memory
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
 )
 
-var _ inventory.DirectReserver = (*Inventory)(nil)
+var (
+	_ inventory.DirectReserver = (*Inventory)(nil)
+	_ inventory.DirectSettler  = (*Inventory)(nil)
+)
 
 // ReserveDirect runs a reservation's transaction in one call
 // (inventory.DirectReserver): under the write lock it reads each line's
@@ -66,23 +70,141 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 		rec.bal[inventory.Reserved] += ln.Qty
 		rec.has |= moved
 	}
-	levels := op.Levels[:0]
-	for i := range op.Changes {
-		c := &op.Changes[i]
+	op.Levels = s.applyChanges(op.Changes, op.Levels[:0])
+	e := inventory.Entry{Seq: int64(s.entries.len()) + 1}
+	if len(op.Levels) > 0 {
+		e.Availability = op.Levels
+	}
+	s.entries.appendHead(&e, op.Head)
+	s.putReservationAt(r, p, body, existed)
+	op.Seq = e.Seq
+	return nil
+}
+
+// applyChanges adds each of changes to its channel sum and appends to
+// levels the channel levels they cause. The write lock must be held.
+func (s *Inventory) applyChanges(changes []inventory.ChannelChange, levels []inventory.ChannelLevel) []inventory.ChannelLevel {
+	for i := range changes {
+		c := &changes[i]
 		raw := &s.rawRecs[s.raw(chanSKU{c.Channel, c.SKU})]
 		raw.q, raw.has = raw.q+c.Delta, true
 		if lv, ok := c.Level(raw.q); ok {
 			levels = append(levels, lv)
 		}
 	}
-	op.Levels = levels
-	e := inventory.Entry{Seq: int64(s.entries.len()) + 1}
-	if len(levels) > 0 {
-		e.Availability = levels
+	return levels
+}
+
+// SettleDirect runs a commit's or a release's transaction in one call
+// (inventory.DirectSettler): under the write lock it decodes the
+// reservation into op (its lines into op's buffer, keeping its owner's
+// bytes and its lines' pair numbers aside), reads each line's balances,
+// lets op.Check decide, and writes the balances, the channel sums, the
+// entry and the changed reservation, both encoded with the pair numbers
+// the record held. Through Update, a commit decoded a whole reservation
+// (allocating its lines), looked each account up again and encoded both
+// records through the generic path under the lock; like ReserveDirect it
+// keeps no undo log, since nothing after Check can fail.
+func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	s.entries.appendHead(&e, op.Head)
-	s.putReservationAt(r, p, body, existed)
-	op.Seq = e.Seq
+	// The ID's shape is read without the lock, as Preencode reads it.
+	var prefix string
+	if p := s.names.sharedPrefix.Load(); p != nil {
+		prefix = *p
+	}
+	id := shapeOf(op.ID, prefix)
+	s.lock()
+	defer s.mu.Unlock()
+	var ref uint64
+	var p place
+	var found bool
+	if id.ours {
+		ref, p, found = s.reservations.findShaped(op.ID, true, true, id.c)
+	} else {
+		ref, p, found = s.reservations.find(op.ID)
+	}
+	if !found {
+		return inventory.ErrNotFound
+	}
+	r := &op.Reservation
+	d := decoder{b: s.reservations.bytes(ref), n: s.names}
+	d.skipID()
+	owner := d.raw() // in the table's chunk, which is never written over
+	var nbuf [4]uint32
+	nums := d.reservationRest(r, nbuf[:0])
+	r.ID, r.Owner = op.ID, ""
+	op.Sellable, op.Reserved, op.Safety = op.Sellable[:0], op.Reserved[:0], op.Safety[:0]
+	var kbuf [4]int32
+	ks := kbuf[:0]
+	for i := range r.Lines {
+		ln := &r.Lines[i]
+		var sellable, reserved, safety int64
+		k := s.hotPairOf(ln.SKU, ln.Location, false)
+		if k >= 0 {
+			rec := &s.recs[k]
+			sellable, reserved, safety = rec.bal[inventory.Sellable], rec.bal[inventory.Reserved], rec.safety
+		}
+		ks = append(ks, k)
+		op.Sellable, op.Reserved, op.Safety = append(op.Sellable, sellable), append(op.Reserved, reserved), append(op.Safety, safety)
+	}
+	if err := op.Check(op); err != nil {
+		return err
+	}
+	e := &op.Entry
+	settled := 0
+	for _, q := range op.Qty {
+		if q > 0 {
+			settled++
+		}
+	}
+	if len(op.Qty) != len(r.Lines) || settled != len(e.Postings) || int(op.To) >= nBuckets {
+		return fmt.Errorf("memory: SettleDirect: %d quantities and %d postings for %d lines", len(op.Qty), len(e.Postings), len(r.Lines))
+	}
+
+	// Nothing below fails.
+	moved := uint16(1)<<inventory.Reserved | uint16(1)<<op.To
+	for i, q := range op.Qty {
+		if q == 0 {
+			continue
+		}
+		k := ks[i]
+		if k < 0 {
+			ln := &r.Lines[i]
+			k = s.hotPairOf(ln.SKU, ln.Location, true)
+		}
+		rec := &s.recs[k]
+		rec.bal[inventory.Reserved] -= q
+		rec.bal[op.To] += q
+		rec.has |= moved
+	}
+	op.Levels = s.applyChanges(op.Changes, op.Levels[:0])
+	e.Seq, e.Availability = int64(s.entries.len())+1, nil
+	if len(op.Levels) > 0 {
+		e.Availability = op.Levels
+	}
+	// The entry's postings, encoded from the lines' pair numbers: each
+	// settled line's units from Reserved to op.To, as Check built them.
+	from, to := inventory.Account{Bucket: inventory.Reserved}, inventory.Account{Bucket: op.To}
+	head := appendEntryStart(s.settleBuf.head[:0], e, id)
+	for i, q := range op.Qty {
+		if q > 0 {
+			head = appendAccountNum(head, nums[i], &from)
+			head = appendAccountNum(head, nums[i], &to)
+			head = binary.AppendVarint(head, q)
+		}
+	}
+	s.entries.appendHead(e, head)
+	body := appendBodyStart(s.settleBuf.body[:0], owner, r)
+	for i := range r.Lines {
+		body = appendLine(body, nums[i], &r.Lines[i])
+	}
+	s.reservations.putAt(r, p, body)
+	if r.State != inventory.Active && !r.ExpiresAt.IsZero() {
+		s.deadlines.remove(r.ID) // an active one keeps its deadline
+	}
+	s.settleBuf.head, s.settleBuf.body = head, body
 	return nil
 }
 

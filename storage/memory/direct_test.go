@@ -3,6 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -32,10 +33,11 @@ func (g genericStore) Preencode(head, body []byte, e *inventory.Entry, r *invent
 	return g.s.Preencode(head, body, e, r)
 }
 
-// directCounter counts the reservations a Ledger ran through ReserveDirect.
+// directCounter counts the reservations a Ledger ran through
+// ReserveDirect, and the commits and releases through SettleDirect.
 type directCounter struct {
 	*Inventory
-	n atomic.Int64
+	n, settled atomic.Int64
 }
 
 func (d *directCounter) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) error {
@@ -43,9 +45,15 @@ func (d *directCounter) ReserveDirect(ctx context.Context, op *inventory.Reserve
 	return d.Inventory.ReserveDirect(ctx, op)
 }
 
+func (d *directCounter) SettleDirect(ctx context.Context, op *inventory.SettleOp) error {
+	d.settled.Add(1)
+	return d.Inventory.SettleDirect(ctx, op)
+}
+
 // TestReserveDirectMatchesTransaction runs one random sequence of
 // commands on two Ledgers, one whose reservations go through ReserveDirect
-// and one whose go through Update, and requires the same result from
+// and whose commits and releases go through SettleDirect, and one whose
+// go through Update, and requires the same result from
 // every command and, at the end, the same store: every entry (with its
 // channel levels), reservation, balance and channel sum.
 func TestReserveDirectMatchesTransaction(t *testing.T) {
@@ -164,7 +172,19 @@ func TestReserveDirectMatchesTransaction(t *testing.T) {
 				if len(ids) == 0 {
 					t.Skip("no reservation")
 				}
-				req := inventory.SettleRequest{ID: rapid.SampledFrom(ids).Draw(t, "id")}
+				req := inventory.SettleRequest{ID: rapid.SampledFrom(ids).Draw(t, "id"),
+					Reference: rapid.SampledFrom([]string{"", "parcel-1"}).Draw(t, "reference")}
+				switch rapid.IntRange(0, 2).Draw(t, "ids") {
+				case 0:
+					req.ID = "mine-" + inventory.ReservationID(rapid.SampledFrom([]string{"1", "2", "3"}).Draw(t, "own id"))
+				case 1:
+					// A part: lines of the reservation or not, more
+					// than it holds or not, one pair twice or not.
+					req.Lines = rapid.SliceOfN(rapid.Custom(line), 1, 3).Draw(t, "lines")
+				}
+				if rapid.IntRange(0, 3).Draw(t, "keyed") == 0 {
+					req.IdempotencyKey = rapid.SampledFrom([]string{"k1", "k3"}).Draw(t, "key")
+				}
 				commit := rapid.Bool().Draw(t, "commit")
 				each("settle", func(l *inventory.Ledger) (any, error) {
 					if commit {
@@ -203,7 +223,68 @@ func TestReserveDirectMatchesTransaction(t *testing.T) {
 		if unkeyed > 0 && direct.n.Load() == 0 {
 			t.Fatalf("%d unkeyed reservations, none through ReserveDirect", unkeyed)
 		}
+		settled := 0
+		for _, e := range dumps[0].Entries {
+			if (e.Kind == inventory.KindCommit || e.Kind == inventory.KindRelease) && e.IdempotencyKey == "" {
+				settled++
+			}
+		}
+		if settled > 0 && direct.settled.Load() == 0 {
+			t.Fatalf("%d unkeyed commits and releases, none through SettleDirect", settled)
+		}
 	})
+}
+
+// TestSettleDirectShortReserved: a commit or a release of more units
+// than the pair's reserved account holds, which only a store changed
+// behind the ledger's back can ask for, is refused alike by SettleDirect
+// and by the transaction function (a *ShortageError on the reserved
+// bucket), and writes nothing.
+func TestSettleDirectShortReserved(t *testing.T) {
+	ctx := context.Background()
+	for _, commit := range []bool{true, false} {
+		direct := &directCounter{Inventory: NewInventory()}
+		generic := NewInventory()
+		var errs [2]error
+		clock := omnikit.NewManualClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+		for i, s := range []inventory.Store{direct, genericStore{generic}} {
+			l, err := inventory.New(ctx, s, &inventory.Options{Clock: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.DefineSKUs(ctx, "A"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "A", Qty: 10}}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Reserve(ctx, inventory.ReserveRequest{ID: "r1", Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 3}}}); err != nil {
+				t.Fatal(err)
+			}
+			[]*Inventory{direct.Inventory, generic}[i].corruptBalance(inventory.Account{SKU: "A", Location: "wh", Bucket: inventory.Reserved}, -2)
+			if commit {
+				_, errs[i] = l.Commit(ctx, inventory.SettleRequest{ID: "r1"})
+			} else {
+				_, errs[i] = l.Release(ctx, inventory.SettleRequest{ID: "r1"})
+			}
+		}
+		var short *inventory.ShortageError
+		if !errors.As(errs[0], &short) || len(short.Lines) != 1 || short.Lines[0].Bucket != inventory.Reserved || short.Lines[0].Available != 1 {
+			t.Fatalf("commit %v: direct: %v, want a shortage of the reserved bucket with 1 available", commit, errs[0])
+		}
+		if errs[1] == nil || errs[0].Error() != errs[1].Error() {
+			t.Fatalf("commit %v: direct %v, generic %v", commit, errs[0], errs[1])
+		}
+		if direct.settled.Load() != 1 {
+			t.Fatalf("commit %v: %d commands through SettleDirect, want 1", commit, direct.settled.Load())
+		}
+		if diff := gocmp.Diff(dump(t, generic), dump(t, direct.Inventory)); diff != "" {
+			t.Fatalf("commit %v: stores differ (-generic +direct):\n%s", commit, diff)
+		}
+	}
 }
 
 // storeDump is everything an Inventory holds of a ledger, sorted.
@@ -215,7 +296,7 @@ type storeDump struct {
 	NextExpiry   time.Time
 }
 
-func dump(t *rapid.T, s *Inventory) storeDump {
+func dump(t interface{ Fatal(...any) }, s *Inventory) storeDump {
 	var d storeDump
 	err := s.View(context.Background(), func(tx inventory.ReadTx) error {
 		var err error

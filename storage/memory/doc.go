@@ -59,6 +59,13 @@
 //     (interface calls, undo records, balance lists), and a whole
 //     reservation ~5,100 where it took ~7,900 (with the changes of the
 //     same round in the Ledger).
+//   - A commit or a release without an idempotency key runs in one call
+//     too, [Inventory.SettleDirect] (inventory.DirectSettler): it decodes
+//     the reservation into the command's buffers, keeping the pair
+//     numbers its record holds, and encodes the entry and the changed
+//     record from those numbers, with no lookup of a name. A commit's
+//     transaction took ~7,000 instructions under the lock through
+//     Update, ~3,800 this way.
 //   - A writer tries the lock for a few microseconds before it parks, so
 //     that with many callers the lock passes to a goroutine running on
 //     another core while the last holder finishes its command outside

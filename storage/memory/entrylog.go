@@ -171,16 +171,7 @@ func (l *entryLog) encode(b []byte, e *inventory.Entry, head []byte) []byte {
 // nothing and ok is false.
 func (n *names) appendEntryHead(b []byte, e *inventory.Entry, shared bool, id idShape) (_ []byte, ok bool) {
 	start := len(b)
-	k := kindNum(e.Kind)
-	b = append(b, byte(k))
-	if k == 0 {
-		b = appendString(b, string(e.Kind))
-	}
-	b = appendTime(b, e.At)
-	b = appendID(b, e.Reservation, id)
-	b = appendString(b, e.Reference)
-	b = appendString(b, e.IdempotencyKey)
-	b = binary.AppendUvarint(b, uint64(len(e.Postings)))
+	b = appendEntryStart(b, e, id)
 	for i := range e.Postings {
 		p := &e.Postings[i]
 		from, okFrom := n.pairNum(p.From.SKU, p.From.Location, shared)
@@ -197,6 +188,22 @@ func (n *names) appendEntryHead(b []byte, e *inventory.Entry, shared bool, id id
 		b = binary.AppendVarint(b, p.Qty)
 	}
 	return b, true
+}
+
+// appendEntryStart appends the encoding of e's fields up to its
+// postings' accounts: its kind, time, reservation (of shape id),
+// reference, idempotency key and number of postings.
+func appendEntryStart(b []byte, e *inventory.Entry, id idShape) []byte {
+	k := kindNum(e.Kind)
+	b = append(b, byte(k))
+	if k == 0 {
+		b = appendString(b, string(e.Kind))
+	}
+	b = appendTime(b, e.At)
+	b = appendID(b, e.Reservation, id)
+	b = appendString(b, e.Reference)
+	b = appendString(b, e.IdempotencyKey)
+	return binary.AppendUvarint(b, uint64(len(e.Postings)))
 }
 
 func (l *entryLog) appendEntryTail(b []byte, e *inventory.Entry) []byte {

@@ -269,12 +269,15 @@ func (d *decoder) skipID() (raw []byte, isString bool) {
 	return d.raw(), true
 }
 
-func (d *decoder) pair() skuLoc {
+func (d *decoder) pair() skuLoc { return d.n.pairs.keys[d.pairNum()] }
+
+// pairNum reads the number of a pair that names holds.
+func (d *decoder) pairNum() uint32 {
 	i := d.uvarint()
 	if i >= uint64(len(d.n.pairs.keys)) {
 		panic(errMalformed)
 	}
-	return d.n.pairs.keys[i]
+	return uint32(i)
 }
 
 func (d *decoder) account() inventory.Account {

@@ -359,24 +359,36 @@ func (t *resTable) encode(b []byte, r *inventory.Reservation, p place, body []by
 // the pair of a line has no number yet, it appends nothing and ok is false.
 func (n *names) appendBody(b []byte, r *inventory.Reservation, shared bool) (_ []byte, ok bool) {
 	start := len(b)
-	b = appendString(b, r.Owner)
-	b = appendString(b, string(r.State))
-	b = appendTime(b, r.ExpiresAt)
-	b = appendTime(b, r.CreatedAt)
-	b = appendTime(b, r.EndedAt)
-	b = binary.AppendUvarint(b, uint64(len(r.Lines)))
+	b = appendBodyStart(b, r.Owner, r)
 	for i := range r.Lines {
 		ln := &r.Lines[i]
 		num, ok := n.pairNum(ln.SKU, ln.Location, shared)
 		if !ok {
 			return b[:start], false
 		}
-		b = binary.AppendUvarint(b, uint64(num))
-		b = binary.AppendVarint(b, ln.Qty)
-		b = binary.AppendVarint(b, ln.Committed)
-		b = binary.AppendVarint(b, ln.Released)
+		b = appendLine(b, num, ln)
 	}
 	return b, true
+}
+
+// appendBodyStart appends the fields of r's body before its lines, with
+// owner (r.Owner, or its bytes as stored) as its owner; appendLine
+// appends a line whose pair has number num.
+func appendBodyStart[S string | []byte](b []byte, owner S, r *inventory.Reservation) []byte {
+	b = binary.AppendUvarint(b, uint64(len(owner)))
+	b = append(b, owner...)
+	b = appendString(b, string(r.State))
+	b = appendTime(b, r.ExpiresAt)
+	b = appendTime(b, r.CreatedAt)
+	b = appendTime(b, r.EndedAt)
+	return binary.AppendUvarint(b, uint64(len(r.Lines)))
+}
+
+func appendLine(b []byte, num uint32, ln *inventory.ReservationLine) []byte {
+	b = binary.AppendUvarint(b, uint64(num))
+	b = binary.AppendVarint(b, ln.Qty)
+	b = binary.AppendVarint(b, ln.Committed)
+	return binary.AppendVarint(b, ln.Released)
 }
 
 // reservation decodes what encode wrote after the ID.
@@ -385,22 +397,39 @@ func (d *decoder) reservation() inventory.Reservation {
 	if b := d.raw(); len(b) > 0 {
 		r.Owner = string(b)
 	}
+	d.reservationRest(&r, nil)
+	return r
+}
+
+// reservationRest decodes what follows a reservation's owner into r. Its
+// lines go into r.Lines's array when it is large enough (a new one
+// otherwise; none when r.Lines is nil and there are none), and, when nums
+// is not nil, their pair numbers are appended to nums.
+func (d *decoder) reservationRest(r *inventory.Reservation, nums []uint32) []uint32 {
 	r.State = internState(d.raw())
 	r.ExpiresAt = d.time()
 	r.CreatedAt = d.time()
 	r.EndedAt = d.time()
-	if n := d.count(); n > 0 {
+	n := d.count()
+	switch {
+	case cap(r.Lines) >= n:
+		r.Lines = r.Lines[:n]
+	default:
 		r.Lines = make([]inventory.ReservationLine, n)
-		for i := range r.Lines {
-			ln := &r.Lines[i]
-			p := d.pair()
-			ln.SKU, ln.Location = p.sku, p.loc
-			ln.Qty = d.varint()
-			ln.Committed = d.varint()
-			ln.Released = d.varint()
-		}
 	}
-	return r
+	for i := range r.Lines {
+		ln := &r.Lines[i]
+		num := d.pairNum()
+		p := d.n.pairs.keys[num]
+		if nums != nil {
+			nums = append(nums, num)
+		}
+		ln.SKU, ln.Location = p.sku, p.loc
+		ln.Qty = d.varint()
+		ln.Committed = d.varint()
+		ln.Released = d.varint()
+	}
+	return nums
 }
 
 // internState returns the constant for a known state, so that decoding
