@@ -528,7 +528,7 @@ var settlePool = sync.Pool{New: func() any {
 func (c *settleCmd) free() {
 	op := &c.op
 	if cap(c.keys) > 64 || cap(c.postings) > 64 || cap(op.Reservation.Lines) > 64 || cap(op.Sellable) > 64 ||
-		cap(op.Changes) > 64 || cap(op.Levels) > 64 {
+		cap(op.Changes) > 64 || cap(op.Levels) > 64 || cap(op.Buf) > 1024 {
 		return // an unusual command: let its large buffers go
 	}
 	c.keys, c.postings, c.scratch = c.keys[:0], c.postings[:0], c.scratch.reset()

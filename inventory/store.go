@@ -177,7 +177,8 @@ type DirectSettler interface {
 	// SettleDirect runs op in one atomic, isolated transaction. It
 	// returns an error matching ErrNotFound if the store holds no
 	// reservation op.ID. Otherwise it sets op.Reservation to it (but for
-	// its Owner, which it leaves empty and keeps as stored) and, for each
+	// its Owner and CreatedAt, which it leaves empty and keeps as stored)
+	// and, for each
 	// of its lines, op.Sellable[i], op.Reserved[i] and op.Safety[i] to
 	// the pair's sellable and reserved balances and safety stock, and
 	// calls op.Check. If Check returns an error, SettleDirect returns it
@@ -200,8 +201,8 @@ type DirectSettler interface {
 type SettleOp struct {
 	// ID is the reservation to settle.
 	ID ReservationID
-	// Reservation is the stored reservation, without its Owner; Check
-	// changes its lines' Committed or Released, and its State and
+	// Reservation is the stored reservation, without its Owner and
+	// CreatedAt (which the store keeps as they are); Check changes its lines' Committed or Released, and its State and
 	// EndedAt when it ends.
 	Reservation Reservation
 	// Sellable, Reserved and Safety hold, for each line of Reservation,
@@ -222,9 +223,11 @@ type SettleOp struct {
 	// Changes are the channel sums the command changes, in the order of
 	// SKU, then channel.
 	Changes []ChannelChange
-	// Levels is a buffer the store may use for the entry's channel
-	// levels.
+	// Levels and Buf are buffers the store may use, for the entry's
+	// channel levels and for encoding: the command's, which its caller's
+	// core has in its cache.
 	Levels []ChannelLevel
+	Buf    []byte
 }
 
 // Preloader is an optional interface of a ReadTx that can read the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/omnikit/omnikit"
 	"github.com/omnikit/omnikit/inventory"
@@ -128,13 +129,24 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 	if !found {
 		return inventory.ErrNotFound
 	}
+	// The owner and the creation time are not decoded: the changed
+	// record copies their bytes, and the expiry's, from the stored one
+	// (in the table's chunk, which is never written over).
 	r := &op.Reservation
 	d := decoder{b: s.reservations.bytes(ref), n: s.names}
 	d.skipID()
-	owner := d.raw() // in the table's chunk, which is never written over
+	rest := d.b
+	d.raw()
+	owner := rest[:len(rest)-len(d.b)]
+	r.State = internState(d.raw())
+	rest = d.b
+	r.ExpiresAt = d.time()
+	d.skipTime()
+	times := rest[:len(rest)-len(d.b)]
+	r.EndedAt = d.time()
 	var nbuf [4]uint32
-	nums := d.reservationRest(r, nbuf[:0])
-	r.ID, r.Owner = op.ID, ""
+	nums := d.lines(r, nbuf[:0])
+	r.ID, r.Owner, r.CreatedAt = op.ID, "", time.Time{}
 	op.Sellable, op.Reserved, op.Safety = op.Sellable[:0], op.Reserved[:0], op.Safety[:0]
 	var kbuf [4]int32
 	ks := kbuf[:0]
@@ -187,7 +199,7 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 	// The entry's postings, encoded from the lines' pair numbers: each
 	// settled line's units from Reserved to op.To, as Check built them.
 	from, to := inventory.Account{Bucket: inventory.Reserved}, inventory.Account{Bucket: op.To}
-	head := appendEntryStart(s.settleBuf.head[:0], e, id)
+	head := appendEntryStart(op.Buf[:0], e, id)
 	for i, q := range op.Qty {
 		if q > 0 {
 			head = appendAccountNum(head, nums[i], &from)
@@ -195,8 +207,12 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 			head = binary.AppendVarint(head, q)
 		}
 	}
-	s.entries.appendHead(e, head)
-	body := appendBodyStart(s.settleBuf.body[:0], owner, r)
+	s.entries.appendHead(e, head) // copies head: the buffer is free again
+	body := append(head[:0], owner...)
+	body = appendString(body, string(r.State))
+	body = append(body, times...)
+	body = appendTime(body, r.EndedAt)
+	body = binary.AppendUvarint(body, uint64(len(r.Lines)))
 	for i := range r.Lines {
 		body = appendLine(body, nums[i], &r.Lines[i])
 	}
@@ -204,7 +220,7 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 	if r.State != inventory.Active && !r.ExpiresAt.IsZero() {
 		s.deadlines.remove(r.ID) // an active one keeps its deadline
 	}
-	s.settleBuf.head, s.settleBuf.body = head, body
+	op.Buf = body[:0]
 	return nil
 }
 

@@ -36,9 +36,6 @@ type Inventory struct {
 	locations    map[omnikit.LocationID]inventory.Location
 	channels     map[omnikit.ChannelID]inventory.Channel
 	skus         map[omnikit.SKU]struct{}
-	// settleBuf holds the buffers SettleDirect encodes its records in,
-	// under the write lock.
-	settleBuf struct{ head, body []byte }
 
 	spin bool // lock spins before it parks: more than one processor
 	// names is entries.names, for what runs without the lock

@@ -357,9 +357,20 @@ func (t *resTable) encode(b []byte, r *inventory.Reservation, p place, body []by
 // appendBody appends the encoding of every field of r but its ID. With
 // shared, it is encoded without the store's lock (see preencode.go); if
 // the pair of a line has no number yet, it appends nothing and ok is false.
+//
+// The body is: the owner, the state, the expiry, the creation time, the
+// end, the number of lines, and each line as its pair's number and its
+// quantity, committed and released units. Inventory.SettleDirect copies
+// the owner, the expiry and the creation time from a stored body as they
+// are.
 func (n *names) appendBody(b []byte, r *inventory.Reservation, shared bool) (_ []byte, ok bool) {
 	start := len(b)
-	b = appendBodyStart(b, r.Owner, r)
+	b = appendString(b, r.Owner)
+	b = appendString(b, string(r.State))
+	b = appendTime(b, r.ExpiresAt)
+	b = appendTime(b, r.CreatedAt)
+	b = appendTime(b, r.EndedAt)
+	b = binary.AppendUvarint(b, uint64(len(r.Lines)))
 	for i := range r.Lines {
 		ln := &r.Lines[i]
 		num, ok := n.pairNum(ln.SKU, ln.Location, shared)
@@ -371,19 +382,7 @@ func (n *names) appendBody(b []byte, r *inventory.Reservation, shared bool) (_ [
 	return b, true
 }
 
-// appendBodyStart appends the fields of r's body before its lines, with
-// owner (r.Owner, or its bytes as stored) as its owner; appendLine
-// appends a line whose pair has number num.
-func appendBodyStart[S string | []byte](b []byte, owner S, r *inventory.Reservation) []byte {
-	b = binary.AppendUvarint(b, uint64(len(owner)))
-	b = append(b, owner...)
-	b = appendString(b, string(r.State))
-	b = appendTime(b, r.ExpiresAt)
-	b = appendTime(b, r.CreatedAt)
-	b = appendTime(b, r.EndedAt)
-	return binary.AppendUvarint(b, uint64(len(r.Lines)))
-}
-
+// appendLine appends line ln of a reservation, whose pair has number num.
 func appendLine(b []byte, num uint32, ln *inventory.ReservationLine) []byte {
 	b = binary.AppendUvarint(b, uint64(num))
 	b = binary.AppendVarint(b, ln.Qty)
@@ -397,19 +396,19 @@ func (d *decoder) reservation() inventory.Reservation {
 	if b := d.raw(); len(b) > 0 {
 		r.Owner = string(b)
 	}
-	d.reservationRest(&r, nil)
-	return r
-}
-
-// reservationRest decodes what follows a reservation's owner into r. Its
-// lines go into r.Lines's array when it is large enough (a new one
-// otherwise; none when r.Lines is nil and there are none), and, when nums
-// is not nil, their pair numbers are appended to nums.
-func (d *decoder) reservationRest(r *inventory.Reservation, nums []uint32) []uint32 {
 	r.State = internState(d.raw())
 	r.ExpiresAt = d.time()
 	r.CreatedAt = d.time()
 	r.EndedAt = d.time()
+	d.lines(&r, nil)
+	return r
+}
+
+// lines decodes a reservation's lines into r.Lines: into its array when
+// it is large enough (a new one otherwise; none when r.Lines is nil and
+// there are none). When nums is not nil, it returns nums with the lines'
+// pair numbers appended.
+func (d *decoder) lines(r *inventory.Reservation, nums []uint32) []uint32 {
 	n := d.count()
 	switch {
 	case cap(r.Lines) >= n:
