@@ -687,7 +687,7 @@ func (c *settleCmd) check(op *SettleOp) error {
 	}
 	var short []Shortage
 	for i := range r.Lines {
-		if res := op.Reserved[i]; qty[i] > res {
+		if res := op.Reserved[i]; qty[i] > 0 && qty[i] > res {
 			ln := &r.Lines[i]
 			short = append(short, Shortage{SKU: ln.SKU, Location: ln.Location, Bucket: Reserved,
 				Requested: qty[i], Available: max(0, res)})

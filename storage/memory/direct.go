@@ -171,8 +171,8 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 			settled++
 		}
 	}
-	if len(op.Qty) != len(r.Lines) || settled != len(e.Postings) || int(op.To) >= nBuckets {
-		return fmt.Errorf("memory: SettleDirect: %d quantities and %d postings for %d lines", len(op.Qty), len(e.Postings), len(r.Lines))
+	if len(op.Qty) != len(r.Lines) || settled != len(e.Postings) || !pairBucket(inventory.Account{Bucket: op.To}) {
+		return fmt.Errorf("memory: SettleDirect: Check set %d quantities and %d postings for %d lines, into %v", len(op.Qty), len(e.Postings), len(r.Lines), op.To)
 	}
 
 	// Nothing below fails.
