@@ -272,18 +272,23 @@ func (c *reserveCmd) nextID(l *Ledger) ReservationID {
 }
 
 // exec runs the command's transaction: in one call to a DirectReserver
-// when the store is one and the command allows it (no idempotency key,
-// whose replay needs the generic path, and both records encoded), else
-// through its transaction function.
+// when the store is one and the command allows it (both records encoded,
+// and, for a keyed request, a deadline still ahead: one already past is
+// refused only after a replay misses), else through its transaction
+// function, which also replays a keyed request the store has recorded.
 func (c *reserveCmd) exec(ctx context.Context) error {
-	if d := c.l.direct; d != nil && c.req.IdempotencyKey == "" && c.head != nil && c.body != nil {
+	key := c.req.IdempotencyKey
+	if d := c.l.direct; d != nil && c.head != nil && c.body != nil && (key == "" || pastExpiry(c.req.ExpiresAt, c.at) == nil) {
 		op := &c.op
 		op.Reservation, op.Named, op.Head, op.Body = &c.res, c.req.ID != "", c.head, c.body
+		op.Key, op.Fingerprint = key, c.fp
 		if err := d.ReserveDirect(ctx, op); err != nil {
 			return err
 		}
-		c.out = c.res // the store keeps its own copy; lines is ours
-		return nil
+		if !op.Replayed {
+			c.out = c.res // the store keeps its own copy; lines is ours
+			return nil
+		}
 	}
 	if len(c.keys) == 0 {
 		for _, ln := range c.lines {
@@ -464,19 +469,21 @@ func (l *Ledger) settleWith(ctx context.Context, c *settleCmd, kind EntryKind, r
 			Account{SKU: ln.SKU, Location: ln.Location, Bucket: c.to})
 	}
 	c.l, c.cfg, c.kind = l, l.cfg, kind
-	if l.settler != nil && req.IdempotencyKey == "" {
-		// In one call to the store; a reservation found due is expired
-		// by the transaction function below.
+	if l.settler != nil {
+		// In one call to the store; a recorded key is replayed, and a
+		// reservation found due expired, by the transaction function
+		// below.
 		c.now = l.clock.Now()
-		c.op.ID = req.ID
-		err := l.settler.SettleDirect(ctx, &c.op)
-		if err == nil {
-			c.out = c.op.Entry
-			c.out.Postings = slices.Clone(c.op.Entry.Postings)
-			c.out.Availability = slices.Clone(c.op.Entry.Availability)
+		op := &c.op
+		op.ID, op.Key, op.Fingerprint = req.ID, req.IdempotencyKey, c.fp
+		err := l.settler.SettleDirect(ctx, op)
+		if err == nil && !op.Replayed {
+			c.out = op.Entry
+			c.out.Postings = slices.Clone(op.Entry.Postings)
+			c.out.Availability = slices.Clone(op.Entry.Availability)
 			return c.out, nil
 		}
-		if err != errSettleDue {
+		if err != nil && err != errSettleDue {
 			return Entry{}, notFound(err, req.ID)
 		}
 	}

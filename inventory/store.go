@@ -78,8 +78,8 @@ type PreencodedTx interface {
 }
 
 // DirectReserver is an optional interface of an InMemoryStore that is a
-// Preencoder (storage/memory). It runs the transaction of a Reserve
-// without a keyed request in one call, from a description of it, instead
+// Preencoder (storage/memory). It runs the transaction of a Reserve in
+// one call, from a description of it, instead
 // of calling a transaction function that reads and writes through a Tx:
 // on a store whose writers share one lock, that transaction is the part
 // of a reservation that two cores cannot run at once, and most of its
@@ -93,24 +93,28 @@ type PreencodedTx interface {
 // Store interface instead): the Ledger runs those reservations through
 // ReserveDirect, never through Update.
 type DirectReserver interface {
-	// ReserveDirect runs op in one atomic, isolated transaction. It
-	// refuses a Named reservation whose ID it holds with an error
-	// matching ErrReservationExists; otherwise it sets op.Sellable[i]
+	// ReserveDirect runs op in one atomic, isolated transaction. If it
+	// holds an idempotency record of op.Key, it sets op.Replayed and
+	// writes nothing. It refuses a Named reservation whose ID it holds
+	// with an error matching ErrReservationExists; otherwise it sets
+	// op.Sellable[i]
 	// and op.Safety[i] to the sellable balance and the safety stock of
 	// line i of op.Reservation, and calls op.Check. If Check returns an
 	// error, ReserveDirect returns it and writes nothing. Otherwise it
 	// moves each line's units from the pair's sellable to its reserved
 	// account, adds each of op.Changes to its channel sum, appends the
 	// entry of op.Head with the channel levels the changes cause (see
-	// ChannelChange.Level), puts the reservation from op.Body, and sets
-	// op.Seq to the entry's sequence number: exactly what a Reserve's
-	// transaction function writes through a Tx.
+	// ChannelChange.Level), puts the reservation from op.Body, records
+	// op.Key (if any) with op.Fingerprint, the entry and the
+	// reservation, and sets op.Seq to the entry's sequence number:
+	// exactly what a Reserve's transaction function writes through a Tx.
 	ReserveDirect(ctx context.Context, op *ReserveOp) error
 }
 
 // ReserveOp is a reservation's transaction, for a DirectReserver. The
-// Ledger sets Reservation, Named, Head, Body and Check; the store sets
-// Sellable and Safety before it calls Check, and Seq; Check sets Changes.
+// Ledger sets Reservation, Named, Key, Fingerprint, Head, Body and Check;
+// the store sets Replayed, or Sellable and Safety before it calls Check,
+// and Seq; Check sets Changes.
 // The slices are the Ledger's buffers, reused by later reservations: the
 // store keeps none of them.
 type ReserveOp struct {
@@ -120,6 +124,13 @@ type ReserveOp struct {
 	// Named says the ID is the caller's, which may be taken; the IDs a
 	// Ledger makes are unique.
 	Named bool
+	// Key and Fingerprint are the request's idempotency key ("" for
+	// none) and the fingerprint of its input (see IdempotencyRecord).
+	Key, Fingerprint string
+	// Replayed is set by the store when Key is already recorded: it then
+	// writes nothing, and the Ledger replays the request through its
+	// transaction function.
+	Replayed bool
 	// Head and Body are Preencode's encodings of the reservation's entry
 	// (kind KindReserve, each line's units from Sellable to Reserved) and
 	// of Reservation.
@@ -164,9 +175,8 @@ func (c *ChannelChange) Level(raw int64) (ChannelLevel, bool) {
 }
 
 // DirectSettler is an optional interface of a DirectReserver
-// (storage/memory). It runs the transaction of a Commit or a Release
-// without an idempotency key in one call, as ReserveDirect runs a
-// Reserve's: the store reads the reservation and its lines' balances,
+// (storage/memory). It runs the transaction of a Commit or a Release in
+// one call, as ReserveDirect runs a Reserve's: the store reads the reservation and its lines' balances,
 // the Ledger's op.Check decides, and the store writes what Check allows.
 // Through a Tx, a commit's transaction decoded the whole reservation and
 // encoded its entry and the changed reservation through the generic
@@ -175,9 +185,10 @@ func (c *ChannelChange) Level(raw int64) (ChannelLevel, bool) {
 // it uses the DirectReserver; the caveat for wrappers there holds here
 // too.
 type DirectSettler interface {
-	// SettleDirect runs op in one atomic, isolated transaction. It
-	// returns an error matching ErrNotFound if the store holds no
-	// reservation op.ID. Otherwise it sets op.Reservation to it (but for
+	// SettleDirect runs op in one atomic, isolated transaction. If it
+	// holds an idempotency record of op.Key, it sets op.Replayed and
+	// writes nothing. It returns an error matching ErrNotFound if the
+	// store holds no reservation op.ID. Otherwise it sets op.Reservation to it (but for
 	// its Owner and CreatedAt, which it leaves empty and keeps as
 	// stored) and, for each of its lines, op.Sellable[i], op.Reserved[i]
 	// and op.Safety[i] to the pair's sellable and reserved balances and
@@ -186,21 +197,25 @@ type DirectSettler interface {
 	// from the pair's reserved account to its op.To account, adds each of
 	// op.Changes to its channel sum, appends op.Entry with the channel
 	// levels the changes cause (see ChannelChange.Level) as its
-	// Availability, sets op.Entry.Seq, and stores op.Reservation as Check
-	// left it: exactly what the transaction function of a Commit or a
-	// Release writes through a Tx.
+	// Availability, sets op.Entry.Seq, stores op.Reservation as Check
+	// left it, and records op.Key (if any) with op.Fingerprint, the entry
+	// and the reservation: exactly what the transaction function of a
+	// Commit or a Release writes through a Tx.
 	SettleDirect(ctx context.Context, op *SettleOp) error
 }
 
 // SettleOp is the transaction of a Commit or a Release, for a
-// DirectSettler. The Ledger sets ID and Check; the store sets
-// Reservation, Sellable, Reserved and Safety before it calls Check; Check
-// sets Qty, To, Entry and Changes, and changes Reservation. The slices
-// are the Ledger's buffers, reused by later commands: the store keeps
-// none of them.
+// DirectSettler. The Ledger sets ID, Key, Fingerprint and Check; the
+// store sets Replayed, or Reservation, Sellable, Reserved and Safety
+// before it calls Check; Check sets Qty, To, Entry and Changes, and
+// changes Reservation. The slices are the Ledger's buffers, reused by
+// later commands: the store keeps none of them.
 type SettleOp struct {
 	// ID is the reservation to settle.
 	ID ReservationID
+	// Key, Fingerprint and Replayed are as in ReserveOp.
+	Key, Fingerprint string
+	Replayed         bool
 	// Reservation is the stored reservation, without its Owner and
 	// CreatedAt (which the store keeps as they are); Check changes its
 	// lines' Committed or Released, and its State and EndedAt when it

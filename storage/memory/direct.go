@@ -32,8 +32,13 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 		return err
 	}
 	r := op.Reservation
+	op.Replayed = false
 	s.lock()
 	defer s.mu.Unlock()
+	if s.replays(op.Key) {
+		op.Replayed = true
+		return nil
+	}
 	_, p, existed, body := s.reservations.findPreencoded(r.ID, op.Body)
 	if existed && op.Named {
 		return fmt.Errorf("%w: %q", inventory.ErrReservationExists, r.ID)
@@ -78,8 +83,28 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 	}
 	s.entries.appendHead(&e, op.Head)
 	s.putReservationAt(r, p, body, existed)
+	s.record(op.Key, op.Fingerprint, e.Seq, r.ID)
 	op.Seq = e.Seq
 	return nil
+}
+
+// replays reports whether key, if not empty, is recorded: a direct
+// command then writes nothing, and the Ledger replays it through its
+// transaction function. The write lock must be held.
+func (s *Inventory) replays(key string) bool {
+	if key == "" {
+		return false
+	}
+	_, ok := s.idem[key]
+	return ok
+}
+
+// record records key, if not empty, as a direct command's, which
+// replays found unrecorded under the same lock.
+func (s *Inventory) record(key, fingerprint string, seq int64, id inventory.ReservationID) {
+	if key != "" {
+		s.idem[key] = inventory.IdempotencyRecord{Key: key, Fingerprint: fingerprint, Seq: seq, Reservation: id}
+	}
 }
 
 // applyChanges adds each of changes to its channel sum and appends to
@@ -116,8 +141,13 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 		prefix = *p
 	}
 	id := shapeOf(op.ID, prefix)
+	op.Replayed = false
 	s.lock()
 	defer s.mu.Unlock()
+	if s.replays(op.Key) {
+		op.Replayed = true
+		return nil
+	}
 	var ref uint64
 	var p place
 	var found bool
@@ -220,6 +250,7 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 	if r.State != inventory.Active && !r.ExpiresAt.IsZero() {
 		s.deadlines.remove(r.ID) // an active one keeps its deadline
 	}
+	s.record(op.Key, op.Fingerprint, e.Seq, r.ID)
 	op.Buf = body[:0]
 	return nil
 }

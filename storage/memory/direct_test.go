@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -17,10 +18,16 @@ import (
 	"github.com/omnikit/omnikit/inventory"
 )
 
-// genericStore is an Inventory that hides ReserveDirect: a Ledger on it
-// reserves through Update and its transaction function, with the
+// genericStore is an Inventory (or a wrapper of one) that hides
+// ReserveDirect and SettleDirect: a Ledger on it reserves, commits and
+// releases through Update and its transaction function, with the
 // records encoded before the transaction, as on the store itself.
-type genericStore struct{ s *Inventory }
+type genericStore struct{ s preencodingStore }
+
+type preencodingStore interface {
+	inventory.Store
+	inventory.Preencoder
+}
 
 func (g genericStore) Update(ctx context.Context, keys []inventory.Account, fn func(inventory.Tx) error) error {
 	return g.s.Update(ctx, keys, fn)
@@ -34,33 +41,60 @@ func (g genericStore) Preencode(head, body []byte, e *inventory.Entry, r *invent
 }
 
 // directCounter counts the reservations a Ledger ran through
-// ReserveDirect, and the commits and releases through SettleDirect.
+// ReserveDirect and the commits and releases through SettleDirect; and,
+// in keyed (which may be shared by several counters), the keyed commands
+// of either that wrote and those the store found recorded.
 type directCounter struct {
 	*Inventory
 	n, settled atomic.Int64
+	keyed      *keyedCounts
 }
+
+type keyedCounts struct{ written, replayed atomic.Int64 }
 
 func (d *directCounter) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) error {
 	d.n.Add(1)
-	return d.Inventory.ReserveDirect(ctx, op)
+	err := d.Inventory.ReserveDirect(ctx, op)
+	d.countKeyed(op.Key, op.Replayed, err)
+	return err
 }
 
 func (d *directCounter) SettleDirect(ctx context.Context, op *inventory.SettleOp) error {
 	d.settled.Add(1)
-	return d.Inventory.SettleDirect(ctx, op)
+	err := d.Inventory.SettleDirect(ctx, op)
+	d.countKeyed(op.Key, op.Replayed, err)
+	return err
+}
+
+func (d *directCounter) countKeyed(key string, replayed bool, err error) {
+	switch {
+	case d.keyed == nil || key == "" || err != nil:
+	case replayed:
+		d.keyed.replayed.Add(1)
+	default:
+		d.keyed.written.Add(1)
+	}
 }
 
 // TestReserveDirectMatchesTransaction runs one random sequence of
 // commands on two Ledgers, one whose reservations go through ReserveDirect
-// and whose commits and releases go through SettleDirect, and one whose
-// go through Update, and requires the same result from
+// and whose commits and releases go through SettleDirect (keyed or not),
+// and one whose go through Update, and requires the same result from
 // every command and, at the end, the same store: every entry (with its
 // channel levels), reservation, balance and channel sum.
 func TestReserveDirectMatchesTransaction(t *testing.T) {
+	var keyed keyedCounts
+	defer func() {
+		// Over all the runs, keyed commands went through the direct
+		// path, some writing and some replayed.
+		if !t.Failed() && (keyed.written.Load() == 0 || keyed.replayed.Load() == 0) {
+			t.Fatalf("keyed direct commands: %d written, %d found recorded; want some of each", keyed.written.Load(), keyed.replayed.Load())
+		}
+	}()
 	rapid.Check(t, func(t *rapid.T) {
 		ctx := context.Background()
 		clock := omnikit.NewManualClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-		direct := &directCounter{Inventory: NewInventory()}
+		direct := &directCounter{Inventory: NewInventory(), keyed: &keyed}
 		generic := NewInventory()
 		newLedger := func(s inventory.Store) *inventory.Ledger {
 			var n atomic.Uint64
@@ -119,6 +153,7 @@ func TestReserveDirectMatchesTransaction(t *testing.T) {
 			each("define channel", func(l *inventory.Ledger) (any, error) { return nil, l.DefineChannel(ctx, ch) })
 		}
 		var ids []inventory.ReservationID
+		var retry func(l *inventory.Ledger) (any, error)
 		line := func(t *rapid.T) inventory.LocatedLine {
 			return inventory.LocatedLine{SKU: rapid.SampledFrom(skus).Draw(t, "sku"), Location: rapid.SampledFrom(locs).Draw(t, "loc"),
 				Qty: rapid.Int64Range(1, 8).Draw(t, "qty")}
@@ -167,6 +202,16 @@ func TestReserveDirectMatchesTransaction(t *testing.T) {
 				if got.ID != "" {
 					ids = append(ids, got.ID)
 				}
+				if req.IdempotencyKey != "" {
+					retry = func(l *inventory.Ledger) (any, error) { return l.Reserve(ctx, req) }
+				}
+			},
+			"retry": func(t *rapid.T) {
+				// The last keyed command again, as a client retries.
+				if retry == nil {
+					t.Skip("no keyed command")
+				}
+				each("retry", retry)
 			},
 			"settle": func(t *rapid.T) {
 				if len(ids) == 0 {
@@ -186,12 +231,16 @@ func TestReserveDirectMatchesTransaction(t *testing.T) {
 					req.IdempotencyKey = rapid.SampledFrom([]string{"k1", "k3"}).Draw(t, "key")
 				}
 				commit := rapid.Bool().Draw(t, "commit")
-				each("settle", func(l *inventory.Ledger) (any, error) {
+				settle := func(l *inventory.Ledger) (any, error) {
 					if commit {
 						return l.Commit(ctx, req)
 					}
 					return l.Release(ctx, req)
-				})
+				}
+				each("settle", settle)
+				if req.IdempotencyKey != "" {
+					retry = settle
+				}
 			},
 			"advance": func(t *rapid.T) {
 				clock.Advance(time.Duration(rapid.IntRange(1, 5).Draw(t, "minutes")) * time.Minute)
@@ -309,13 +358,15 @@ func TestSettleDirectShortReserved(t *testing.T) {
 	}
 }
 
-// storeDump is everything an Inventory holds of a ledger, sorted.
+// storeDump is everything an Inventory holds of a ledger, sorted, and
+// its idempotency records.
 type storeDump struct {
 	Entries      []inventory.Entry
 	Reservations []inventory.Reservation
 	Balances     []inventory.Balance
 	Raws         []inventory.ChannelRaw
 	NextExpiry   time.Time
+	Idempotency  map[string]inventory.IdempotencyRecord
 }
 
 func dump(t interface{ Fatal(...any) }, s *Inventory) storeDump {
@@ -334,6 +385,7 @@ func dump(t interface{ Fatal(...any) }, s *Inventory) storeDump {
 		if err := tx.ChannelRaws(func(r inventory.ChannelRaw) error { d.Raws = append(d.Raws, r); return nil }); err != nil {
 			return err
 		}
+		d.Idempotency = maps.Clone(s.idem)
 		d.NextExpiry, _, err = tx.NextExpiry()
 		return err
 	})

@@ -200,52 +200,60 @@ func (c *countingStore) Preencode(head, body []byte, e *inventory.Entry, r *inve
 
 // TestLedgerPreencodes checks that a Ledger's Reserve on the memory store
 // has its entry and reservation encoded before the transaction, that the
-// transaction stores those bytes (through ReserveDirect, or, for a keyed
-// reservation, through the Tx), and that what is stored so reads back as
-// the reservation Reserve returned.
+// transaction stores those bytes (through ReserveDirect, or, on a store
+// that hides it, through the Tx), keyed or not, and that what is stored
+// so reads back as the reservation Reserve returned.
 func TestLedgerPreencodes(t *testing.T) {
-	ctx := t.Context()
-	s := &countingStore{Inventory: NewInventory()}
-	l, err := inventory.New(ctx, s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.DefineSKUs(ctx, "A"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "A", Qty: 5}}}); err != nil {
-		t.Fatal(err)
-	}
-	for i, key := range []string{"", "key-1"} {
-		r, err := l.Reserve(ctx, inventory.ReserveRequest{Owner: "cart-1", IdempotencyKey: key,
-			Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 2}}})
+	for _, direct := range []bool{true, false} {
+		ctx := t.Context()
+		s := &countingStore{Inventory: NewInventory()}
+		var store inventory.Store = s
+		if !direct {
+			store = genericStore{s}
+		}
+		l, err := inventory.New(ctx, store, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.entries != i+1 || s.reservations != i+1 {
-			t.Fatalf("key %q: encoded before the transaction: %d entries, %d reservations; want %d each", key, s.entries, s.reservations, i+1)
-		}
-		if key == "" && (s.direct != 1 || s.appended != 0 || s.put != 0) {
-			t.Fatalf("unkeyed: %d reservations through ReserveDirect with the bytes, %d entries and %d reservations through the Tx; want 1, 0, 0", s.direct, s.appended, s.put)
-		}
-		if key != "" && (s.direct != 1 || s.appended != 1 || s.put != 1) {
-			t.Fatalf("keyed: stored from the bytes encoded before: %d entries, %d reservations through the Tx; want 1 each (and still 1 direct, not %d)", s.appended, s.put, s.direct)
-		}
-		got, err := l.Reservation(ctx, r.ID)
-		if err != nil {
+		if err := l.DefineLocation(ctx, inventory.Location{ID: "wh", Type: inventory.TypeWarehouse, Capabilities: inventory.CanShip}); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(r, got); diff != "" {
-			t.Fatalf("reservation read back (-returned +read):\n%s", diff)
-		}
-		if _, err := l.Commit(ctx, inventory.SettleRequest{ID: r.ID}); err != nil {
+		if err := l.DefineSKUs(ctx, "A"); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := l.Verify(ctx); err != nil {
-		t.Fatal(err)
+		if _, err := l.Receive(ctx, inventory.StockRequest{Location: "wh", Lines: []inventory.Line{{SKU: "A", Qty: 5}}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, key := range []string{"", "key-1"} {
+			r, err := l.Reserve(ctx, inventory.ReserveRequest{Owner: "cart-1", IdempotencyKey: key,
+				Lines: []inventory.LocatedLine{{SKU: "A", Location: "wh", Qty: 2}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.entries != i+1 || s.reservations != i+1 {
+				t.Fatalf("direct %v, key %q: encoded before the transaction: %d entries, %d reservations; want %d each", direct, key, s.entries, s.reservations, i+1)
+			}
+			want := [3]int{i + 1, 0, 0} // through ReserveDirect; entries and reservations through the Tx
+			if !direct {
+				want = [3]int{0, i + 1, i + 1}
+			}
+			if got := [3]int{s.direct, s.appended, s.put}; got != want {
+				t.Fatalf("direct %v, key %q: %d reservations through ReserveDirect with the bytes, %d entries and %d reservations through the Tx; want %v",
+					direct, key, got[0], got[1], got[2], want)
+			}
+			got, err := l.Reservation(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(r, got); diff != "" {
+				t.Fatalf("reservation read back (-returned +read):\n%s", diff)
+			}
+			if _, err := l.Commit(ctx, inventory.SettleRequest{ID: r.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Verify(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

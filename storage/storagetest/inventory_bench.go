@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/omnikit/omnikit"
@@ -19,6 +20,9 @@ import (
 //	ReserveCommit/hot/...      one SKU at one location, reserve 1 then commit it
 //	ReserveCommit/10k/...      the same spread over 10,000 SKUs
 //	Reserve/hot/...            reservations alone on the hot SKU
+//	ReserveCommitKeyed/hot/... reserve then commit on the hot SKU, each
+//	                           with its own idempotency key (the
+//	                           baseline also keeps the keys in a map)
 //	ChannelRead/one/...        one channel availability read
 //	ChannelRead/bulk100/...    a bulk read of 100 SKUs
 //
@@ -77,6 +81,40 @@ func BenchmarkInventory(b *testing.B, h InventoryHarness) {
 				if !m.reserve(0, 1) {
 					b.Fatal("baseline short")
 				}
+			})
+		})
+	}
+	for _, par := range []bool{false, true} {
+		mode := "serial"
+		if par {
+			mode = "parallel"
+		}
+		// Keys are numbered from one counter, so that no two commands
+		// share one (a replay would not be the work measured).
+		b.Run("ReserveCommitKeyed/hot/"+mode+"/ledger", func(b *testing.B) {
+			l, skus := benchLedger(b, h, 1)
+			var seq atomic.Int64
+			benchLoop(b, par, func(int) {
+				key := strconv.FormatInt(seq.Add(1), 10)
+				r, err := l.Reserve(context.Background(), inventory.ReserveRequest{IdempotencyKey: "r" + key,
+					Lines: []inventory.LocatedLine{{SKU: skus[0], Location: "wh", Qty: 1}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := l.Commit(context.Background(), inventory.SettleRequest{ID: r.ID, IdempotencyKey: "c" + key}); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+		b.Run("ReserveCommitKeyed/hot/"+mode+"/baseline", func(b *testing.B) {
+			m := newBaseline(1)
+			var seq atomic.Int64
+			benchLoop(b, par, func(int) {
+				key := strconv.FormatInt(seq.Add(1), 10)
+				if !m.reserveKeyed("r"+key, 0, 1) {
+					b.Fatal("baseline short")
+				}
+				m.commitKeyed("c"+key, 0, 1)
 			})
 		})
 	}
@@ -190,12 +228,13 @@ type benchKey struct {
 
 // baseline is the naive stock keeper the ledger is measured against.
 type baseline struct {
-	mu  sync.Mutex
-	bal map[benchKey]int64
+	mu   sync.Mutex
+	bal  map[benchKey]int64
+	keys map[string]struct{} // of reserveKeyed and commitKeyed
 }
 
 func newBaseline(n int) *baseline {
-	m := &baseline{bal: make(map[benchKey]int64, 3*n)}
+	m := &baseline{bal: make(map[benchKey]int64, 3*n), keys: map[string]struct{}{}}
 	for i := 0; i < n; i++ {
 		m.bal[benchKey{i, 0}] = inventory.MaxQty
 	}
@@ -215,6 +254,28 @@ func (m *baseline) reserve(k int, q int64) bool {
 
 func (m *baseline) commit(k int, q int64) {
 	m.mu.Lock()
+	m.bal[benchKey{k, 1}] -= q
+	m.bal[benchKey{k, 2}] += q
+	m.mu.Unlock()
+}
+
+// reserveKeyed and commitKeyed are reserve and commit that also keep
+// their idempotency key, under the same lock, refusing nothing for it.
+func (m *baseline) reserveKeyed(key string, k int, q int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.bal[benchKey{k, 0}] < q {
+		return false
+	}
+	m.keys[key] = struct{}{}
+	m.bal[benchKey{k, 0}] -= q
+	m.bal[benchKey{k, 1}] += q
+	return true
+}
+
+func (m *baseline) commitKeyed(key string, k int, q int64) {
+	m.mu.Lock()
+	m.keys[key] = struct{}{}
 	m.bal[benchKey{k, 1}] -= q
 	m.bal[benchKey{k, 2}] += q
 	m.mu.Unlock()
