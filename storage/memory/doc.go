@@ -77,8 +77,8 @@
 // A transaction still runs under the one write lock, so on a hot SKU a
 // second core gains only the part of a command that runs outside it. With
 // many callers the transaction also takes longer than alone (a
-// reservation's ~440 ns alone, 725-1,000 ns with 32 callers on the latest
-// 2-core machine), since the records it writes move between the cores'
+// reservation's ~440 ns alone, 725-1,000 ns with 32 callers on a 2-core
+// AMD EPYC machine), since the records it writes move between the cores'
 // caches with the lock; a faster hot SKU needs less work on both sides of
 // the lock. Having the lock holder run the reservations queued by the
 // waiters (combining) kept those records in one cache, but was no faster
