@@ -32,11 +32,9 @@ func (s *Inventory) ReserveDirect(ctx context.Context, op *inventory.ReserveOp) 
 		return err
 	}
 	r := op.Reservation
-	op.Replayed = false
 	s.lock()
 	defer s.mu.Unlock()
-	if s.replays(op.Key) {
-		op.Replayed = true
+	if op.Replayed = s.replays(op.Key); op.Replayed {
 		return nil
 	}
 	_, p, existed, body := s.reservations.findPreencoded(r.ID, op.Body)
@@ -136,16 +134,10 @@ func (s *Inventory) SettleDirect(ctx context.Context, op *inventory.SettleOp) er
 		return err
 	}
 	// The ID's shape is read without the lock, as Preencode reads it.
-	var prefix string
-	if p := s.names.sharedPrefix.Load(); p != nil {
-		prefix = *p
-	}
-	id := shapeOf(op.ID, prefix)
-	op.Replayed = false
+	id := shapeOf(op.ID, s.names.sharedIDPrefix())
 	s.lock()
 	defer s.mu.Unlock()
-	if s.replays(op.Key) {
-		op.Replayed = true
+	if op.Replayed = s.replays(op.Key); op.Replayed {
 		return nil
 	}
 	var ref uint64

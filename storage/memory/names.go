@@ -95,6 +95,15 @@ func (n *names) setIDPrefix(prefix string) {
 	n.sharedPrefix.Store(&prefix)
 }
 
+// sharedIDPrefix returns idPrefix ("" if not set yet) without the
+// store's lock.
+func (n *names) sharedIDPrefix() string {
+	if p := n.sharedPrefix.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
 // channel returns the number of (ch, sku), numbering it if it is new.
 func (n *names) channel(ch omnikit.ChannelID, sku omnikit.SKU) uint32 {
 	return n.chans.num(chanSKU{ch, sku})
@@ -173,7 +182,7 @@ func appendString(b []byte, s string) []byte {
 // UTC), so that any year survives: a 0 for the zero time, else a 1, 8
 // bytes of seconds and 4 of nanoseconds. As varints they took two bytes
 // less and ~3 times the instructions to write and to read (~100 and
-// ~300, of a commit's ~3,700 under the lock).
+// ~300, of a commit's ~3,500 under the lock then).
 func appendTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(b, 0)

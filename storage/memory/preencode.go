@@ -38,10 +38,7 @@ var (
 // both encode, is read once.
 func (s *Inventory) Preencode(head, body []byte, e *inventory.Entry, r *inventory.Reservation) (_, _ []byte, ok bool) {
 	n := s.names // not s.entries.names: see Inventory.names
-	var prefix string
-	if p := n.sharedPrefix.Load(); p != nil {
-		prefix = *p
-	}
+	prefix := n.sharedIDPrefix()
 	id := shapeOf(r.ID, prefix)
 	eid := id
 	if e.Reservation != r.ID {
