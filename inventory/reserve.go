@@ -325,16 +325,22 @@ func (c *reserveCmd) check(op *ReserveOp) error {
 		sell, safety := op.Sellable[i], op.Safety[i]
 		deltas = addDelta(deltas, c.lineAt[i], ln.SKU, atp(sell, safety), atp(sell-ln.Qty, safety))
 	}
+	op.Changes = channelChanges(op.Changes[:0], deltas)
+	return nil
+}
+
+// channelChanges appends to changes the deltas that change a sum, in the
+// order of SKU, then channel (sorting deltas).
+func channelChanges(changes []ChannelChange, deltas []channelDelta) []ChannelChange {
 	if len(deltas) > 1 {
 		sortDeltas(deltas)
 	}
-	op.Changes = op.Changes[:0]
 	for _, d := range deltas {
 		if d.delta != 0 {
-			op.Changes = append(op.Changes, ChannelChange{Channel: d.ch.ID, SKU: d.sku, Delta: d.delta, Rule: d.ch.Rule})
+			changes = append(changes, ChannelChange{Channel: d.ch.ID, SKU: d.sku, Delta: d.delta, Rule: d.ch.Rule})
 		}
 	}
-	return nil
+	return changes
 }
 
 // baseEntry is the command's entry without what its transaction computes.
@@ -716,14 +722,7 @@ func (c *settleCmd) check(op *SettleOp) error {
 			sell, safety := op.Sellable[i], op.Safety[i]
 			deltas = addDelta(deltas, c.cfg.byLocation[ln.Location], ln.SKU, atp(sell, safety), atp(sell+qty[i], safety))
 		}
-		if len(deltas) > 1 {
-			sortDeltas(deltas)
-		}
-		for _, d := range deltas {
-			if d.delta != 0 {
-				op.Changes = append(op.Changes, ChannelChange{Channel: d.ch.ID, SKU: d.sku, Delta: d.delta, Rule: d.ch.Rule})
-			}
-		}
+		op.Changes = channelChanges(op.Changes, deltas)
 	}
 	c.apply(&op.Entry, r, qty, c.now)
 	return nil
