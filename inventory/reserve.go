@@ -484,9 +484,7 @@ func (l *Ledger) settleWith(ctx context.Context, c *settleCmd, kind EntryKind, r
 		op.ID, op.Key, op.Fingerprint = req.ID, req.IdempotencyKey, c.fp
 		err := l.settler.SettleDirect(ctx, op)
 		if err == nil && !op.Replayed {
-			c.out = op.Entry
-			c.out.Postings = slices.Clone(op.Entry.Postings)
-			c.out.Availability = slices.Clone(op.Entry.Availability)
+			c.setOut(&op.Entry)
 			return c.out, nil
 		}
 		if err != nil && err != errSettleDue {
@@ -608,10 +606,16 @@ func (c *settleCmd) run(tx Tx) error {
 			return err
 		}
 	}
+	c.setOut(e)
+	return nil
+}
+
+// setOut sets the command's result to a copy of e, whose postings and
+// availability live in pooled buffers.
+func (c *settleCmd) setOut(e *Entry) {
 	c.out = *e
 	c.out.Postings = slices.Clone(e.Postings)
 	c.out.Availability = slices.Clone(e.Availability)
-	return nil
 }
 
 // settleQty sets qty[i] to the units of line i of r that a request for

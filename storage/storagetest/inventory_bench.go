@@ -33,10 +33,7 @@ func BenchmarkInventory(b *testing.B, h InventoryHarness) {
 		skus int
 	}{{"hot", 1}, {"10k", 10000}} {
 		for _, par := range []bool{false, true} {
-			mode := "serial"
-			if par {
-				mode = "parallel"
-			}
+			mode := modeName(par)
 			b.Run("ReserveCommit/"+spread.name+"/"+mode+"/ledger", func(b *testing.B) {
 				l, skus := benchLedger(b, h, spread.skus)
 				benchLoop(b, par, func(i int) {
@@ -63,10 +60,7 @@ func BenchmarkInventory(b *testing.B, h InventoryHarness) {
 		}
 	}
 	for _, par := range []bool{false, true} {
-		mode := "serial"
-		if par {
-			mode = "parallel"
-		}
+		mode := modeName(par)
 		b.Run("Reserve/hot/"+mode+"/ledger", func(b *testing.B) {
 			l, skus := benchLedger(b, h, 1)
 			benchLoop(b, par, func(int) {
@@ -85,10 +79,7 @@ func BenchmarkInventory(b *testing.B, h InventoryHarness) {
 		})
 	}
 	for _, par := range []bool{false, true} {
-		mode := "serial"
-		if par {
-			mode = "parallel"
-		}
+		mode := modeName(par)
 		// Keys are numbered from one counter, so that no two commands
 		// share one (a replay would not be the work measured).
 		b.Run("ReserveCommitKeyed/hot/"+mode+"/ledger", func(b *testing.B) {
@@ -124,10 +115,7 @@ func BenchmarkInventory(b *testing.B, h InventoryHarness) {
 			name = "bulk100"
 		}
 		for _, par := range []bool{false, true} {
-			mode := "serial"
-			if par {
-				mode = "parallel"
-			}
+			mode := modeName(par)
 			b.Run("ChannelRead/"+name+"/"+mode+"/ledger", func(b *testing.B) {
 				l, skus := benchLedger(b, h, 1000)
 				benchLoop(b, par, func(i int) {
@@ -151,6 +139,14 @@ func BenchmarkInventory(b *testing.B, h InventoryHarness) {
 			})
 		}
 	}
+}
+
+// modeName names a sub-benchmark's mode: "parallel" or "serial".
+func modeName(parallel bool) string {
+	if parallel {
+		return "parallel"
+	}
+	return "serial"
 }
 
 // benchLoop runs op b.N times, serially or from 16 goroutines per core, and
